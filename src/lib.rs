@@ -1,0 +1,45 @@
+//! # povsim: return-to-poverty dynamics of rural households
+//!
+//! An agent-based Monte Carlo simulator: thousands to millions of households live year
+//! by year through income shocks, illness, village disasters and job losses, under the
+//! policies a scenario file describes, and the tool reports how many households lifted
+//! out of poverty fall back, with honest uncertainty. The domain model is documented in
+//! `docs/model.md`.
+//!
+//! ## Architecture
+//!
+//! Modules are pipeline stages, listed in the order data flows. Dependencies point
+//! down only: a module uses those above it, never those below.
+//!
+//! | module | stage |
+//! |---|---|
+//! | [`scenario`] | what to simulate: TOML files, `extends`, `--set`, events → one validated [`scenario::Scenario`] |
+//! | [`rng`] | the only place a random generator is built; streams keyed by what is simulated |
+//! | [`population`] | the synthetic initial households and villages |
+//! | [`policy`] | the countermeasures and safety net as pure, testable functions |
+//! | [`metrics`] | what is counted, in mergeable tallies |
+//! | [`model`] | one year of a household's life, calling `policy` and filling `metrics` |
+//! | [`runner`] | replications and households in parallel; progress through an [`runner::Observer`] |
+//! | [`stats`] | means, standard deviations, Student-t intervals |
+//! | [`output`] | CSV tables, manifest, resolved scenario, written atomically |
+//! | [`cli`] | the `povsim` command: parses arguments, prints, draws the progress bar |
+//!
+//! The library never prints or touches the terminal; only [`cli`] does.
+//!
+//! ## Determinism
+//!
+//! Every random stream is a pure function of (seed, replication, household or
+//! village, year, purpose), every draw is made whatever the policy, and sums run in
+//! fixed chunks merged in order: the same seed gives byte-identical outputs on any
+//! number of threads, and two scenarios run with one seed face the same shocks.
+
+pub mod cli;
+pub mod metrics;
+pub mod model;
+pub mod output;
+pub mod policy;
+pub mod population;
+pub mod rng;
+pub mod runner;
+pub mod scenario;
+pub mod stats;

@@ -1,0 +1,878 @@
+//! One year of a household's life (MODEL.md section 2).
+//!
+//! A year runs in two passes over the households with a county step between them:
+//! [`begin`] does demography, health, disasters, income and the safety net, and states
+//! what monitoring support the household would claim; the runner then serves claims
+//! within the county budget, neediest first (the coupling that makes the model
+//! agent-based); [`finish`] applies the support, settles savings and debt, and updates
+//! poverty status, monitoring, motivation and the tallies. Everything a pass computes
+//! is kept in a [`YearRecord`], which `trace` also reads, so a household's story is
+//! told from the engine's own numbers.
+
+use crate::metrics::{self, Cause, Falls, PanelTally, Program, RiskGroup, YearTally};
+use crate::policy::{self, EffectiveMonitoring, HealthCover, Package};
+use crate::population::{self, Household, Village};
+use crate::rng::{self, Kind, Stream};
+use crate::scenario::Params;
+use crate::scenario::params::{Actor, Hazard};
+
+/// Number of natural hazards, in the order drought, hail, frost, sandstorm.
+pub const HAZARDS: usize = 4;
+/// Hazard names, in order.
+pub const HAZARD_NAMES: [&str; HAZARDS] = ["drought", "hail", "frost", "sandstorm"];
+
+/// The hazards of a parameter set, in order.
+pub fn hazards(p: &Params) -> [&Hazard; HAZARDS] {
+    [&p.shocks.drought, &p.shocks.hail, &p.shocks.frost, &p.shocks.sandstorm]
+}
+
+/// County-wide draws of one year.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CountyYear {
+    /// Farm price multiplier.
+    pub price: f64,
+    /// Migrant jobs collapse this year.
+    pub job_shock: bool,
+    /// Failed industry programs, as bits over sorted program names.
+    pub failed: u16,
+}
+
+/// A village's disasters in one year.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct VillageYear {
+    /// Share of farm output lost by hit households, per hazard (0 if it did not strike).
+    pub loss: [f64; HAZARDS],
+}
+
+/// Everything shared by all households in one year.
+pub struct YearContext<'a> {
+    /// Parameters in force.
+    pub p: &'a Params,
+    /// Replication.
+    pub replication: u32,
+    /// Year index: 0 is `start_year`, negative in burn-in.
+    pub t: i32,
+    /// Nominal growth factor since the start year.
+    pub growth: f64,
+    /// Poverty line `z_t`.
+    pub z: f64,
+    /// Monitoring threshold `tau_t`.
+    pub tau: f64,
+    /// Dibao standard per person.
+    pub dibao_standard: f64,
+    /// County draws.
+    pub county: CountyYear,
+    /// Village terrain.
+    pub terrain: &'a [Village],
+    /// Village disasters.
+    pub villages: &'a [VillageYear],
+    /// Mean motivation per village at the start of the year.
+    pub village_motivation: &'a [f64],
+    /// Monitoring after coordination.
+    pub monitoring: EffectiveMonitoring,
+    /// Half the variance of log earned income, so that the multiplier has mean one.
+    pub variance_correction: f64,
+    /// Index of the program monitored households join, if any.
+    pub enrol_program: Option<usize>,
+}
+
+/// Stream year for year index `t` (burn-in years come first).
+fn stream_year(p: &Params, t: i32) -> u32 {
+    (t + p.simulation.burn_in_years as i32) as u32
+}
+
+impl<'a> YearContext<'a> {
+    /// Build the year's context, drawing county and village shocks.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        p: &'a Params,
+        replication: u32,
+        t: i32,
+        terrain: &'a [Village],
+        villages: &'a [VillageYear],
+        village_motivation: &'a [f64],
+        county: CountyYear,
+    ) -> Self {
+        let tf = f64::from(t);
+        let z = p.poverty_line.base * (1.0 + p.poverty_line.annual_growth).powf(tf);
+        let inc = &p.shocks.income;
+        let shock_var = if inc.enabled {
+            inc.persistent_sd.powi(2) / (1.0 - inc.rho * inc.rho) + inc.transitory_sd.powi(2)
+        } else {
+            0.0
+        };
+        let enrol_program = p
+            .policy
+            .industry
+            .programs
+            .keys()
+            .position(|k| *k == p.policy.monitoring.enrol_program);
+        YearContext {
+            p,
+            replication,
+            t,
+            growth: (1.0 + p.income.nominal_growth).powf(tf),
+            z,
+            tau: p.policy.monitoring.threshold_ratio * z,
+            dibao_standard: p.policy.social_security.dibao.standard
+                * (1.0 + p.policy.social_security.dibao.standard_growth).powf(tf),
+            county,
+            terrain,
+            villages,
+            village_motivation,
+            monitoring: policy::effective_monitoring(&p.policy.monitoring),
+            variance_correction: (p.population.permanent_sd.powi(2) + shock_var) / 2.0,
+            enrol_program,
+        }
+    }
+}
+
+/// Draw the county's shocks for year index `t`.
+pub fn county_year(p: &Params, replication: u32, t: i32) -> CountyYear {
+    let year = stream_year(p, t);
+    let mut s = rng::stream(p.simulation.seed, replication, Kind::CountyYear, 0, year);
+    let n_price = rng::normal(&mut s);
+    let u_job = rng::uniform(&mut s);
+    let mut failed = 0u16;
+    let ind = &p.policy.industry;
+    for (i, (name, prog)) in ind.programs.iter().enumerate() {
+        let mut ps = rng::stream(p.simulation.seed, replication, Kind::ProgramYear, rng::name_id(name), year);
+        let u = rng::uniform(&mut ps);
+        if u < prog.failure_probability * (1.0 - ind.risk_sharing) {
+            failed |= 1 << i;
+        }
+    }
+    let sd = p.shocks.price.sd;
+    CountyYear {
+        price: if p.shocks.price.enabled { (sd * n_price - sd * sd / 2.0).exp() } else { 1.0 },
+        job_shock: p.shocks.job_loss.enabled && u_job < p.shocks.job_loss.probability,
+        failed,
+    }
+}
+
+/// Draw each village's disasters for year index `t`. Each hazard of each village has
+/// its own stream, so changing one hazard leaves the others' draws unchanged.
+pub fn village_years(p: &Params, replication: u32, t: i32, terrain: &[Village]) -> Vec<VillageYear> {
+    let year = stream_year(p, t);
+    let hz = hazards(p);
+    terrain
+        .iter()
+        .enumerate()
+        .map(|(v, village)| {
+            let mut out = VillageYear::default();
+            for (k, h) in hz.iter().enumerate() {
+                let id = (v as u64) * HAZARDS as u64 + k as u64;
+                let mut s = rng::stream(p.simulation.seed, replication, Kind::VillageYear, id, year);
+                let u = rng::uniform(&mut s);
+                let (prob, mean) = if village.dry {
+                    (h.probability_dry, h.loss_mean_dry)
+                } else {
+                    (h.probability_irrigated, h.loss_mean_irrigated)
+                };
+                let loss = population::beta(&mut s, mean, h.loss_concentration);
+                if h.enabled && u < prob {
+                    out.loss[k] = loss;
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+/// A household's random draws for one year, all made whatever the policy, in this
+/// order: retirement, labour entry, illness, illness labour loss, chronic onset, four
+/// hazard hits, employment, detection, dibao, training, program exit (uniforms); then
+/// illness cost, disaster spread, persistent shock, transitory shock, wage, program
+/// income (standard normals).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Draws {
+    /// Retirement of a labour unit.
+    pub retire: f64,
+    /// A member entering working age.
+    pub entry: f64,
+    /// Serious illness.
+    pub ill: f64,
+    /// Illness takes a labour unit out of work.
+    pub ill_labour: f64,
+    /// Illness becomes chronic.
+    pub ill_chronic: f64,
+    /// Plots hit by each hazard.
+    pub hit: [f64; HAZARDS],
+    /// Employment of labour units (one uniform inverts the binomial).
+    pub employ: f64,
+    /// Detection by monitoring.
+    pub detect: f64,
+    /// Dibao enrolment.
+    pub dibao: f64,
+    /// Skills training.
+    pub train: f64,
+    /// Leaving a failed program.
+    pub program_exit: f64,
+    /// Illness cost.
+    pub ill_cost: f64,
+    /// Idiosyncratic disaster loss.
+    pub spread: f64,
+    /// Persistent income innovation.
+    pub persistent: f64,
+    /// Transitory income shock.
+    pub transitory: f64,
+    /// Wage level.
+    pub wage: f64,
+    /// Program income.
+    pub program: f64,
+}
+
+/// Number of draws per household-year, for benchmarks.
+pub const DRAWS_PER_HOUSEHOLD_YEAR: (usize, usize) = (15, 6);
+
+impl Draws {
+    /// Draw household `id`'s year `t`.
+    pub fn new(p: &Params, replication: u32, id: u64, t: i32) -> Self {
+        let mut s: Stream =
+            rng::stream(p.simulation.seed, replication, Kind::HouseholdYear, id, stream_year(p, t));
+        let mut u = || rng::uniform(&mut s);
+        let retire = u();
+        let entry = u();
+        let ill = u();
+        let ill_labour = u();
+        let ill_chronic = u();
+        let hit = [u(), u(), u(), u()];
+        let employ = u();
+        let detect = u();
+        let dibao = u();
+        let train = u();
+        let program_exit = u();
+        Draws {
+            retire,
+            entry,
+            ill,
+            ill_labour,
+            ill_chronic,
+            hit,
+            employ,
+            detect,
+            dibao,
+            train,
+            program_exit,
+            ill_cost: rng::normal(&mut s),
+            spread: rng::normal(&mut s),
+            persistent: rng::normal(&mut s),
+            transitory: rng::normal(&mut s),
+            wage: rng::normal(&mut s),
+            program: rng::normal(&mut s),
+        }
+    }
+}
+
+/// Everything that happened to a household in one year.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct YearRecord {
+    /// Year index.
+    pub t: i32,
+    /// A labour unit retired.
+    pub retired: bool,
+    /// A member entered working age.
+    pub entered: bool,
+    /// The next generation took over.
+    pub succession: bool,
+    /// Serious illness.
+    pub ill: bool,
+    /// Cost of the serious illness (CNY).
+    pub illness_cost: f64,
+    /// The illness took a labour unit out of work.
+    pub labour_lost: bool,
+    /// The illness became chronic.
+    pub became_chronic: bool,
+    /// Whole medical bill, illness plus chronic care (CNY).
+    pub medical_bill: f64,
+    /// What insurance and assistance paid.
+    pub cover: policy::MedicalCover,
+    /// Hazards that hit the household's plots, as bits.
+    pub hazards: u8,
+    /// Share of farm output lost.
+    pub farm_loss_share: f64,
+    /// Farm and livestock income lost to disasters (CNY).
+    pub disaster_loss: f64,
+    /// Migrant jobs collapsed.
+    pub job_shock: bool,
+    /// Enrolled programs that failed, as bits.
+    pub programs_failed: u16,
+    /// Farm income net of losses (CNY).
+    pub farm: f64,
+    /// Wage income (CNY), excluding public-welfare jobs.
+    pub wage: f64,
+    /// Asset income (CNY).
+    pub assets: f64,
+    /// Industry-program income (CNY).
+    pub industry: f64,
+    /// Dibao received (CNY).
+    pub dibao: f64,
+    /// Dibao enrolment this year.
+    pub on_dibao: bool,
+    /// Pension (CNY).
+    pub pension: f64,
+    /// Other transfers (CNY).
+    pub other_transfers: f64,
+    /// Agricultural insurance.
+    pub agri: policy::AgriCover,
+    /// Labour units able to work.
+    pub working: u8,
+    /// Labour units employed.
+    pub employed: u8,
+    /// Income before rigid spending and monitoring support (CNY).
+    pub gross: f64,
+    /// Per-capita net income before monitoring support.
+    pub y_pre: f64,
+    /// At risk (below `tau` or a large shock).
+    pub at_risk: bool,
+    /// Monitored group, when at risk.
+    pub risk_group: Option<RiskGroup>,
+    /// Detected (or already monitored) while at risk.
+    pub detected: bool,
+    /// Detected for the first time this year.
+    pub newly_detected: bool,
+    /// Package claimed.
+    pub package: Package,
+    /// Package granted within the budget.
+    pub served: bool,
+    /// Rigid spending counted against the year's income (CNY).
+    pub rigid: f64,
+    /// Paid from savings (CNY).
+    pub from_savings: f64,
+    /// Newly borrowed (CNY).
+    pub borrowed: f64,
+    /// Per-capita net income.
+    pub y: f64,
+    /// Poor this year.
+    pub poor: bool,
+    /// Registered, not poor last year, poor now.
+    pub returned: bool,
+    /// Never registered, not poor last year, poor now.
+    pub new_poor: bool,
+    /// Cause of the return.
+    pub cause: Option<Cause>,
+    /// Left monitoring at the end of the year.
+    pub exited: bool,
+    /// Joined a program for next year.
+    pub enrolled: bool,
+    /// Received a work reward.
+    pub rewarded: bool,
+    /// Was trained.
+    pub trained: bool,
+    /// Motivation at the end of the year.
+    pub motivation: f64,
+    /// The year's draws that [`finish`] uses (training, leaving a failed program).
+    pub draws: Draws,
+}
+
+/// Demography, health, disasters, income and the safety net; the household's claim on
+/// monitoring support. Mutates only the state these steps change.
+pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
+    let p = ctx.p;
+    let d = Draws::new(p, ctx.replication, h.id, ctx.t);
+    let mut r = YearRecord { t: ctx.t, ..YearRecord::default() };
+    let g = ctx.growth;
+
+    // 1. Demography.
+    let dem = &p.demography;
+    if dem.enabled {
+        h.head_age = h.head_age.saturating_add(1);
+        if f64::from(h.head_age) >= dem.succession_age {
+            h.head_age = dem.successor_age.round() as u8;
+            r.succession = true;
+        }
+        if f64::from(h.head_age) >= dem.elderly_age && h.elderly == 0 {
+            h.elderly = 1;
+        }
+        if f64::from(h.head_age) >= dem.retirement_age && h.labour > 0 && d.retire < dem.retirement_probability {
+            h.labour -= 1;
+            r.retired = true;
+        } else if h.labour + h.elderly < h.size && d.entry < dem.labour_entry_probability {
+            h.labour += 1;
+            r.entered = true;
+        }
+    }
+
+    // 2. Health.
+    let ill = &p.shocks.illness;
+    let ss = &p.policy.social_security;
+    if ill.enabled {
+        let age_factor = 1.0 + ill.age_slope * (f64::from(h.head_age) - 50.0).max(0.0);
+        let chronic_factor = if h.chronic > 0 { ill.chronic_multiplier } else { 1.0 };
+        let prob = (ill.probability * age_factor * chronic_factor).min(1.0);
+        r.ill = d.ill < prob;
+        if r.ill {
+            r.illness_cost = ill.cost_median * g * (ill.cost_sigma * d.ill_cost).exp();
+            r.labour_lost = d.ill_labour < ill.labour_loss_probability;
+            if d.ill_chronic < ill.chronic_onset_probability && h.chronic < h.size {
+                h.chronic += 1;
+                r.became_chronic = true;
+            }
+        }
+        r.medical_bill = r.illness_cost + f64::from(h.chronic) * ill.chronic_annual_cost * g;
+    }
+    let cover = HealthCover {
+        basic: (ss.enabled && ss.medical_insurance.enabled).then_some(&ss.medical_insurance),
+        serious: (ss.enabled && ss.serious_illness.enabled).then_some(&ss.serious_illness),
+        assistance: (ss.enabled && ss.medical_assistance.enabled).then_some(&ss.medical_assistance),
+    };
+    // Dibao enrolment is decided from last year's assessed income, before this year's
+    // bills, and brings medical assistance with it.
+    let dibao_on = ss.enabled && ss.dibao.enabled;
+    let dib = if dibao_on {
+        policy::dibao(&ss.dibao, ctx.dibao_standard, f64::from(h.assessed), f64::from(h.size), h.on_dibao, d.dibao)
+    } else {
+        policy::DibaoDecision::default()
+    };
+    h.on_dibao = dib.enrolled;
+    r.on_dibao = dib.enrolled;
+    r.dibao = dib.payment;
+    r.cover = policy::medical_cover(r.medical_bill, &cover, h.medical_insured, h.on_dibao || h.monitored, h.on_dibao);
+
+    // 3. Disasters.
+    let village = ctx.villages[h.village as usize];
+    let spread = p.shocks.disaster_spread;
+    let mut keep_farm = 1.0;
+    let mut keep_livestock = 1.0;
+    for (k, hz) in hazards(p).iter().enumerate() {
+        if village.loss[k] > 0.0 && d.hit[k] < hz.affected_share {
+            let loss = (village.loss[k] * (spread * d.spread - spread * spread / 2.0).exp()).min(1.0);
+            keep_farm *= 1.0 - loss;
+            keep_livestock *= 1.0 - hz.livestock_loss;
+            r.hazards |= 1 << k;
+        }
+    }
+    r.farm_loss_share = 1.0 - keep_farm;
+
+    // 4. Income.
+    let inc = &p.income;
+    let shocks = &p.shocks.income;
+    let transitory = if shocks.enabled {
+        h.u = (shocks.rho * f64::from(h.u) + shocks.persistent_sd * d.persistent) as f32;
+        shocks.transitory_sd * d.transitory
+    } else {
+        h.u = 0.0;
+        0.0
+    };
+    let multiplier = (f64::from(h.alpha) + f64::from(h.u) + transitory - ctx.variance_correction).exp();
+    let irrigated = f64::from(h.irrigated);
+    let per_mu = irrigated * inc.farm_net_per_mu_irrigated + (1.0 - irrigated) * inc.farm_net_per_mu_dry;
+    let expected_farm = f64::from(h.land) * per_mu * g * multiplier;
+    let potential_farm = expected_farm * ctx.county.price;
+    r.farm = potential_farm * keep_farm;
+    let potential_assets = f64::from(h.assets) * inc.asset_return * g * multiplier;
+    r.assets = potential_assets * keep_livestock;
+    r.disaster_loss = (potential_farm - r.farm) + (potential_assets - r.assets);
+
+    r.working = h.labour.saturating_sub(u8::from(r.labour_lost));
+    let logit = (inc.employment_base / (1.0 - inc.employment_base)).max(1e-12).ln()
+        + inc.employment_schooling_effect * (f64::from(h.skill) - p.population.schooling_mean)
+        + inc.employment_motivation_effect * (f64::from(h.m) - 0.5);
+    let mut p_employ = 1.0 / (1.0 + (-logit).exp());
+    if inc.employment_base >= 1.0 {
+        p_employ = 1.0;
+    }
+    r.job_shock = ctx.county.job_shock;
+    if r.job_shock {
+        p_employ *= p.shocks.job_loss.employment_multiplier;
+    }
+    r.employed = population::binomial(u32::from(r.working), p_employ, d.employ) as u8;
+    let ws = inc.wage_sigma;
+    r.wage = f64::from(r.employed) * inc.wage_mean * g * (ws * d.wage - ws * ws / 2.0).exp() * multiplier;
+
+    let ind = &p.policy.industry;
+    if ind.enabled {
+        for (i, prog) in ind.programs.values().enumerate() {
+            if h.programs & (1 << i) == 0 || !prog.enabled {
+                continue;
+            }
+            let s = prog.income_sigma;
+            let mut income = prog.income_mean * g * (s * d.program - s * s / 2.0).exp()
+                * (1.0 + prog.motivation_effect * (f64::from(h.m) - 0.5));
+            if ctx.county.failed & (1 << i) != 0 {
+                income *= prog.failure_income_share;
+                r.programs_failed |= 1 << i;
+            }
+            r.industry += income.max(0.0);
+        }
+    }
+
+    if ss.enabled && ss.pension.enabled {
+        r.pension = f64::from(h.elderly) * ss.pension.monthly * 12.0;
+    }
+    r.other_transfers = inc.other_transfers_per_capita * f64::from(h.size) * g;
+    if ss.enabled && ss.agricultural_insurance.enabled && h.agri_insured {
+        r.agri = policy::agricultural_insurance(&ss.agricultural_insurance, expected_farm, r.farm_loss_share);
+    }
+    r.gross = r.farm + r.wage + r.assets + r.industry + r.dibao + r.pension + r.other_transfers
+        + r.agri.indemnity
+        - r.agri.farmer_premium;
+    let pre = settle(h, r.cover.out_of_pocket, r.gross, ctx);
+    r.y_pre = pre.y;
+
+    // 5. Monitoring: who is at risk, who is detected, what they would get.
+    let mon = &p.policy.monitoring;
+    let shock = r.cover.out_of_pocket + r.disaster_loss > mon.shock_threshold * g;
+    let below = r.y_pre < ctx.tau;
+    r.at_risk = below || shock;
+    r.risk_group = match (below, h.registered) {
+        (true, true) => Some(RiskGroup::UnstableLifted),
+        (true, false) => Some(RiskGroup::Marginal),
+        (false, _) if shock => Some(RiskGroup::Sudden),
+        _ => None,
+    };
+    if mon.enabled && r.at_risk {
+        r.detected = h.monitored || d.detect < ctx.monitoring.detection;
+        r.newly_detected = r.detected && !h.monitored;
+        if r.detected {
+            let size = f64::from(h.size);
+            let motivation = p.policy.motivation.enabled.then_some(&p.policy.motivation);
+            r.package = policy::package(
+                mon,
+                motivation,
+                ctx.monitoring.lag,
+                (ctx.tau - r.y_pre).max(0.0) * size,
+                r.cover.out_of_pocket,
+                r.newly_detected,
+                u32::from(r.working - r.employed),
+                r.employed > 0,
+                g,
+            );
+        }
+    }
+    r.programs_failed &= h.programs;
+    r.draws = d;
+    r
+}
+
+/// The result of paying rigid spending for the year.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settlement {
+    /// Rigid spending counted against the year's income.
+    pub rigid: f64,
+    /// Paid from savings.
+    pub from_savings: f64,
+    /// Newly borrowed.
+    pub borrowed: f64,
+    /// Savings afterwards.
+    pub savings: f64,
+    /// Debt afterwards.
+    pub debt: f64,
+    /// Per-capita net income.
+    pub y: f64,
+}
+
+/// Pay out-of-pocket medical spending and debt service: from savings first, then from
+/// income up to `borrowing_threshold` of gross income; the rest is borrowed and repaid
+/// in later years. What is paid from income counts against `y`.
+pub fn settle(h: &Household, out_of_pocket: f64, gross: f64, ctx: &YearContext<'_>) -> Settlement {
+    let f = &ctx.p.finance;
+    let size = f64::from(h.size);
+    if !f.enabled {
+        return Settlement {
+            rigid: out_of_pocket,
+            from_savings: 0.0,
+            borrowed: 0.0,
+            savings: f64::from(h.savings),
+            debt: f64::from(h.debt),
+            y: (gross - out_of_pocket) / size,
+        };
+    }
+    let savings = f64::from(h.savings);
+    let debt = f64::from(h.debt);
+    let service = debt * f.debt_repayment_rate;
+    let rigid = out_of_pocket + service;
+    let from_savings = rigid.min(savings);
+    let rest = rigid - from_savings;
+    let borrowed = (rest - f.borrowing_threshold * gross.max(0.0)).max(0.0);
+    let counted = rest - borrowed;
+    let net = gross - counted;
+    let surplus = net - f.consumption_floor_ratio * ctx.z * size;
+    Settlement {
+        rigid: counted,
+        from_savings,
+        borrowed,
+        savings: savings - from_savings + f.saving_rate * surplus.max(0.0),
+        debt: debt - service + borrowed,
+        y: net / size,
+    }
+}
+
+/// Apply granted support, settle the year, update status, and count.
+pub fn finish(
+    h: &mut Household,
+    r: &mut YearRecord,
+    served: bool,
+    ctx: &YearContext<'_>,
+    tally: &mut YearTally,
+    panel: &mut PanelTally,
+) {
+    let p = ctx.p;
+    let size = f64::from(h.size);
+    let program_exit_draw = r.draws.program_exit;
+    let train_draw = r.draws.train < p.policy.motivation.training_rate;
+
+    r.served = served && r.detected;
+    let (extra_income, medical_relief) = if r.served {
+        let pk = &r.package;
+        (pk.topup + pk.conditional + pk.job, pk.medical.min(r.cover.out_of_pocket))
+    } else {
+        (0.0, 0.0)
+    };
+    let s = settle(h, r.cover.out_of_pocket - medical_relief, r.gross + extra_income, ctx);
+    r.rigid = s.rigid;
+    r.from_savings = s.from_savings;
+    r.borrowed = s.borrowed;
+    r.y = s.y;
+    h.savings = s.savings as f32;
+    h.debt = s.debt as f32;
+    r.poor = r.y < ctx.z;
+
+    // Status.
+    let recording = ctx.t >= 0;
+    if h.registered && !h.poor_prev {
+        tally.lifted_at_risk += 1;
+        if r.poor {
+            r.returned = true;
+            tally.returns += 1;
+            tally.returns_persons += u64::from(h.size);
+        }
+    }
+    if !h.registered && !h.poor_prev {
+        tally.never_registered_at_risk += 1;
+        if r.poor {
+            r.new_poor = true;
+            tally.new_poor += 1;
+        }
+    }
+    if r.new_poor {
+        // Newly poor households are put on the register (纳入建档立卡).
+        h.registered = true;
+    }
+    if r.returned {
+        let labour_fall = if r.working < h.prev_working && h.prev_working > 0 {
+            f64::from(h.prev_wage) * f64::from(h.prev_working - r.working) / f64::from(h.prev_working)
+        } else {
+            0.0
+        };
+        let wage_fall = f64::from(h.prev_wage) - r.wage;
+        let labour = labour_fall.min(wage_fall.max(0.0));
+        let cause = metrics::attribute(&Falls {
+            illness: r.rigid - f64::from(h.prev_rigid),
+            disaster: r.disaster_loss - f64::from(h.prev_disaster),
+            job: wage_fall - labour,
+            program: f64::from(h.prev_industry) - r.industry,
+            labour,
+            total: (f64::from(h.prev_y) - r.y) * size,
+        });
+        r.cause = Some(cause);
+        tally.causes[cause as usize] += 1;
+        if recording {
+            if h.returns == 0 {
+                h.first_return = ctx.t as i16;
+            }
+            h.returns = h.returns.saturating_add(1);
+        }
+    }
+
+    // Monitoring.
+    let mon = &p.policy.monitoring;
+    if r.at_risk {
+        if let Some(group) = r.risk_group {
+            if r.detected {
+                tally.detected_by_group[group as usize] += 1;
+            } else {
+                tally.missed_by_group[group as usize] += 1;
+            }
+        }
+        if r.detected {
+            tally.detected += 1;
+        } else {
+            tally.missed += 1;
+        }
+    }
+    if r.served {
+        tally.served += 1;
+        let government = mon.budget_per_household;
+        let society = mon.social_fund_per_household;
+        let gov_share = if government + society > 0.0 { government / (government + society) } else { 1.0 };
+        let pk = r.package;
+        for (program, amount) in [
+            (Program::MonitoringTopup, pk.topup + pk.conditional),
+            (Program::PublicJobs, pk.job),
+            (Program::MonitoringMedical, medical_relief),
+        ] {
+            tally.spend(program, Actor::Government, amount * gov_share);
+            tally.spend(program, Actor::Society, amount * (1.0 - gov_share));
+        }
+        if let Some(i) = ctx.enrol_program {
+            if h.programs == 0 {
+                h.programs |= 1 << i;
+                r.enrolled = true;
+            }
+        }
+    }
+    if mon.enabled {
+        if r.detected {
+            h.monitored = true;
+        }
+        if h.monitored {
+            if r.y >= ctx.tau {
+                h.years_above = h.years_above.saturating_add(1);
+                if u32::from(h.years_above) >= mon.exit_years {
+                    h.monitored = false;
+                    h.years_above = 0;
+                    r.exited = true;
+                    tally.exited += 1;
+                }
+            } else {
+                h.years_above = 0;
+            }
+        }
+    } else {
+        h.monitored = false;
+    }
+    tally.monitored += u64::from(h.monitored);
+
+    // Program costs and failures.
+    let ind = &p.policy.industry;
+    if ind.enabled {
+        for (i, prog) in ind.programs.values().enumerate() {
+            if h.programs & (1 << i) == 0 || !prog.enabled {
+                continue;
+            }
+            tally.spend(Program::Industry, prog.actor, prog.cost_per_household);
+            if r.programs_failed & (1 << i) != 0 && program_exit_draw < prog.failure_exit_share {
+                h.programs &= !(1 << i);
+            }
+        }
+    }
+
+    // Safety-net costs.
+    tally.spend(Program::MedicalInsurance, Actor::Government, r.cover.basic);
+    tally.spend(Program::SeriousIllness, Actor::Market, r.cover.serious);
+    tally.spend(Program::MedicalAssistance, Actor::Government, r.cover.assistance);
+    tally.spend(Program::Dibao, Actor::Government, r.dibao);
+    tally.spend(Program::Pension, Actor::Government, r.pension);
+    let premium = r.agri.farmer_premium + r.agri.subsidy;
+    tally.spend(Program::AgriculturalInsurance, Actor::Government, r.agri.subsidy);
+    tally.spend(Program::AgriculturalInsurance, Actor::Households, r.agri.farmer_premium);
+    tally.spend(Program::AgriculturalInsurance, Actor::Market, r.agri.indemnity - premium);
+    // Households' own rigid medical spending is theirs, outside any program.
+    tally.actors[Actor::Households as usize] += r.cover.out_of_pocket - medical_relief;
+
+    // Motivation.
+    let mut m = f64::from(h.m);
+    let beh = &p.behaviour;
+    if beh.neighbours.enabled {
+        m += beh.neighbours.pull * (ctx.village_motivation[h.village as usize] - m);
+    }
+    let unconditional = r.dibao > 0.0 || (r.served && r.package.topup > 0.0);
+    if unconditional {
+        h.support_years = h.support_years.saturating_add(1);
+        if beh.dependency.enabled {
+            let full = f64::from(beh.dependency.full_after_years);
+            m -= beh.dependency.rate * (f64::from(h.support_years).min(full) / full);
+        }
+    } else {
+        h.support_years = 0;
+    }
+    let mo = &p.policy.motivation;
+    if mo.enabled && (h.registered || h.monitored) {
+        let works = r.employed > 0 || (r.served && r.package.job > 0.0);
+        if works && mo.incentive_reward > 0.0 {
+            r.rewarded = true;
+            m += mo.incentive_motivation_gain;
+            tally.spend(Program::Incentives, Actor::Government, mo.incentive_reward);
+        }
+        if h.labour > 0 && train_draw {
+            r.trained = true;
+            h.skill = (f64::from(h.skill) + mo.training_skill_gain).min(20.0) as f32;
+            m += mo.training_motivation_gain;
+            tally.spend(Program::Training, Actor::Government, mo.training_cost);
+        }
+    }
+    h.m = m.clamp(0.0, 1.0) as f32;
+    r.motivation = f64::from(h.m);
+
+    // Tallies.
+    tally.households += 1;
+    tally.persons += u64::from(h.size);
+    tally.income += r.y;
+    tally.poverty(u64::from(h.size), r.y / ctx.z);
+
+    if recording {
+        // Spells and exits, for the calibration targets.
+        if r.poor {
+            h.years_poor = h.years_poor.saturating_add(1);
+            panel.poor_years += 1;
+            if h.last_exit >= 0 {
+                if ctx.t as i16 - h.last_exit <= metrics::REENTRY_WINDOW {
+                    panel.reentries += 1;
+                }
+                h.last_exit = -1;
+            }
+        }
+        let horizon = p.simulation.years as i16;
+        if h.poor_prev && !r.poor {
+            if h.spell == 1 && h.spell_observed {
+                panel.spells_one_year += 1;
+            }
+            if ctx.t as i16 + metrics::REENTRY_WINDOW < horizon {
+                panel.exits_followed += 1;
+                h.last_exit = ctx.t as i16;
+            } else {
+                h.last_exit = -1;
+            }
+        }
+        if h.poor_prev && h.spell == 1 && h.spell_observed {
+            panel.spells_started += 1;
+        }
+        h.sum_relative_income += (r.y / ctx.z) as f32;
+    }
+    if r.poor {
+        if !h.poor_prev {
+            h.spell = 1;
+            h.spell_observed = recording;
+        } else {
+            h.spell = h.spell.saturating_add(1);
+        }
+    } else {
+        h.spell = 0;
+    }
+
+    // Carry to next year.
+    h.poor_prev = r.poor;
+    h.prev_y = r.y as f32;
+    h.prev_rigid = r.rigid as f32;
+    h.prev_disaster = r.disaster_loss as f32;
+    h.prev_wage = r.wage as f32;
+    h.prev_industry = r.industry as f32;
+    h.prev_working = r.working;
+    let topup_paid = if r.served { r.package.topup + r.package.conditional } else { 0.0 };
+    h.assessed = (r.y - (r.dibao + topup_paid) / size).max(-1e9) as f32;
+}
+
+/// Reset the whole-horizon history at the end of burn-in.
+pub fn start_recording(h: &mut Household) {
+    h.returns = 0;
+    h.first_return = -1;
+    h.last_exit = -1;
+    h.years_poor = 0;
+    h.sum_relative_income = 0.0;
+    h.spell_observed = false;
+}
+
+/// Close a household's panel figures at the end of the horizon.
+pub fn close_panel(h: &Household, years: u32, panel: &mut PanelTally) {
+    if h.group == population::Group::Lifted {
+        panel.initially_lifted += 1;
+        if h.returns > 0 {
+            panel.ever_returned += 1;
+            panel.years_to_first_return += (h.first_return + 1) as u64;
+        }
+    }
+    if h.years_poor > 0 && f64::from(h.sum_relative_income) / f64::from(years) >= 1.0 {
+        panel.transient_poor_years += u64::from(h.years_poor);
+    }
+}

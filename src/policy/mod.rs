@@ -1,0 +1,405 @@
+//! The countermeasures and the safety net as pure functions of a household's year.
+//!
+//! Each function takes plain numbers and parameters and returns what the policy pays,
+//! so that every rule can be tested on hand-made households. The model
+//! ([`crate::model`]) calls them in the order of MODEL.md section 2.
+
+use crate::scenario::params::{
+    AgriculturalInsurance, Dibao, DibaoMode, MedicalAssistance, MedicalInsurance, Monitoring,
+    MotivationPolicy, SeriousIllness,
+};
+
+/// What each layer of health cover paid on one year's medical bill.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MedicalCover {
+    /// Basic medical insurance.
+    pub basic: f64,
+    /// Serious-illness insurance.
+    pub serious: f64,
+    /// Medical assistance.
+    pub assistance: f64,
+    /// What is left to the household.
+    pub out_of_pocket: f64,
+}
+
+/// The switches of the health-cover chain in force.
+#[derive(Debug, Clone, Copy)]
+pub struct HealthCover<'a> {
+    /// Basic insurance, if in force.
+    pub basic: Option<&'a MedicalInsurance>,
+    /// Serious-illness insurance, if in force.
+    pub serious: Option<&'a SeriousIllness>,
+    /// Medical assistance, if in force.
+    pub assistance: Option<&'a MedicalAssistance>,
+}
+
+/// Apply basic insurance, then serious-illness insurance on what remains, then medical
+/// assistance (for dibao households) on what remains after that.
+///
+/// `insured`: enrolled in basic insurance (serious-illness cover rides on it).
+/// `priority`: dibao or monitored (halved deductible, bonus, no cap).
+/// `dibao`: receives medical assistance.
+pub fn medical_cover(
+    bill: f64,
+    cover: &HealthCover<'_>,
+    insured: bool,
+    priority: bool,
+    dibao: bool,
+) -> MedicalCover {
+    let mut rest = bill.max(0.0);
+    let basic = match cover.basic {
+        Some(mi) if insured => (mi.reimbursement * (rest - mi.deductible).max(0.0)).min(mi.cap),
+        _ => 0.0,
+    };
+    rest -= basic;
+    let serious = match cover.serious {
+        Some(si) if insured => {
+            let (ded, rate) = if priority {
+                (si.deductible * si.priority_deductible_factor, si.reimbursement + si.priority_bonus)
+            } else {
+                (si.deductible, si.reimbursement)
+            };
+            let paid = rate * (rest - ded).max(0.0);
+            if priority { paid } else { paid.min(si.cap) }
+        }
+        _ => 0.0,
+    };
+    rest -= serious;
+    let assistance = match cover.assistance {
+        Some(ma) if dibao => (ma.reimbursement * rest).min(ma.cap),
+        _ => 0.0,
+    };
+    rest -= assistance;
+    MedicalCover {
+        basic,
+        serious,
+        assistance,
+        out_of_pocket: rest.max(0.0),
+    }
+}
+
+/// Dibao status and payment for the year.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DibaoDecision {
+    /// Enrolled this year.
+    pub enrolled: bool,
+    /// Eligible by the income test (assessed income below the standard).
+    pub eligible: bool,
+    /// Payment to the household (CNY).
+    pub payment: f64,
+}
+
+/// Decide dibao from last year's assessed per-capita income.
+///
+/// An eligible household already enrolled stays; a newly eligible one is enrolled with
+/// probability `coverage` (exclusion error); an ineligible household below
+/// `inclusion_band` times the standard is enrolled with probability `inclusion_error`.
+/// In `gap` mode an eligible household receives the gap to the standard (at least
+/// `fixed_amount`) per person; others enrolled get `fixed_amount` per person.
+pub fn dibao(
+    d: &Dibao,
+    standard: f64,
+    assessed: f64,
+    size: f64,
+    enrolled_before: bool,
+    draw: f64,
+) -> DibaoDecision {
+    let eligible = assessed < standard;
+    let enrolled = if eligible {
+        enrolled_before || draw < d.coverage
+    } else {
+        assessed < d.inclusion_band * standard && draw < d.inclusion_error
+    };
+    if !enrolled {
+        return DibaoDecision {
+            enrolled,
+            eligible,
+            payment: 0.0,
+        };
+    }
+    let per_person = match d.mode {
+        DibaoMode::Gap if eligible => (standard - assessed).max(d.fixed_amount),
+        _ => d.fixed_amount,
+    };
+    DibaoDecision {
+        enrolled,
+        eligible,
+        payment: per_person * size,
+    }
+}
+
+/// Agricultural insurance for one household-year.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct AgriCover {
+    /// Premium paid by the farmer.
+    pub farmer_premium: f64,
+    /// Premium subsidy paid by government.
+    pub subsidy: f64,
+    /// Indemnity paid by the insurer.
+    pub indemnity: f64,
+}
+
+/// Premium on expected output; indemnity on the loss share above the deductible.
+pub fn agricultural_insurance(a: &AgriculturalInsurance, expected_output: f64, loss_share: f64) -> AgriCover {
+    let premium = a.premium_rate * expected_output;
+    AgriCover {
+        farmer_premium: premium * a.farmer_premium_share,
+        subsidy: premium * (1.0 - a.farmer_premium_share),
+        indemnity: a.indemnity * (loss_share - a.deductible).max(0.0) * expected_output,
+    }
+}
+
+/// Monitoring parameters after coordination (data sharing) is applied.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EffectiveMonitoring {
+    /// Probability of detecting an at-risk household.
+    pub detection: f64,
+    /// Share of the year's need that support misses for a newly detected household.
+    pub lag: f64,
+}
+
+/// Data sharing recovers `data_sharing_detection_gain` of missed detections and cuts
+/// `data_sharing_lag_cut` of the lag, both in proportion to `data_sharing`.
+pub fn effective_monitoring(m: &Monitoring) -> EffectiveMonitoring {
+    let detection =
+        m.detection_rate + (1.0 - m.detection_rate) * m.data_sharing * m.data_sharing_detection_gain;
+    let lag = m.response_lag * (1.0 - m.data_sharing * m.data_sharing_lag_cut);
+    EffectiveMonitoring {
+        detection: detection.clamp(0.0, 1.0),
+        lag: lag.clamp(0.0, 1.0),
+    }
+}
+
+/// A monitored household's support package for the year.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Package {
+    /// Top-up paid unconditionally (CNY).
+    pub topup: f64,
+    /// Top-up paid as a reward for work (以奖代补), only when someone works.
+    pub conditional: f64,
+    /// Public-welfare job wage (CNY).
+    pub job: f64,
+    /// Extra medical assistance (CNY).
+    pub medical: f64,
+}
+
+impl Package {
+    /// What the package costs.
+    pub fn cost(&self) -> f64 {
+        self.topup + self.conditional + self.job + self.medical
+    }
+}
+
+/// The package for a detected at-risk household.
+///
+/// `gap`: `max(0, tau - y_pre) * size`; `late`: newly detected this year, so the
+/// response lag cuts the top-up and medical help; `idle`: labour units without work;
+/// `works`: someone in the household has a job, a condition for the rewarded share.
+#[allow(clippy::too_many_arguments)]
+pub fn package(
+    m: &Monitoring,
+    motivation: Option<&MotivationPolicy>,
+    lag: f64,
+    gap: f64,
+    out_of_pocket: f64,
+    late: bool,
+    idle: u32,
+    works: bool,
+    wage_growth: f64,
+) -> Package {
+    let reach = if late { 1.0 - lag } else { 1.0 };
+    let topup = m.topup_share * gap.max(0.0) * reach;
+    let job = if m.public_jobs && idle > 0 {
+        m.public_job_wage * wage_growth
+    } else {
+        0.0
+    };
+    let conditional_share = motivation.map_or(0.0, |p| p.conditional_share);
+    let conditional = if works || job > 0.0 {
+        topup * conditional_share
+    } else {
+        0.0
+    };
+    Package {
+        topup: topup * (1.0 - conditional_share),
+        conditional,
+        job,
+        medical: m.medical_assistance_share * out_of_pocket.max(0.0) * reach,
+    }
+}
+
+/// A detected household waiting for support: lower `need` is needier.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Claim {
+    /// Pre-support per-capita income.
+    pub need: f64,
+    /// Household index in the population.
+    pub index: usize,
+    /// Package cost.
+    pub cost: f64,
+}
+
+/// Serve claims within `budget`, neediest first; returns the indices served (sorted by
+/// index) and the amount spent.
+///
+/// When every claim fits, no sort is needed. Otherwise claims are ordered by need (ties
+/// by index, so the result is deterministic) and served until the next one does not fit.
+pub fn allocate(claims: &mut [Claim], budget: f64) -> (Vec<usize>, f64) {
+    let total: f64 = claims.iter().map(|c| c.cost).sum();
+    if total <= budget {
+        return (claims.iter().map(|c| c.index).collect(), total);
+    }
+    claims.sort_by(|a, b| a.need.total_cmp(&b.need).then(a.index.cmp(&b.index)));
+    let mut spent = 0.0;
+    let mut served = Vec::new();
+    for c in claims.iter() {
+        if spent + c.cost > budget {
+            break;
+        }
+        spent += c.cost;
+        served.push(c.index);
+    }
+    served.sort_unstable();
+    (served, spent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    fn base() -> crate::scenario::Params {
+        Scenario::baseline().unwrap().params
+    }
+
+    #[test]
+    fn basic_insurance_pays_share_above_deductible_up_to_cap() {
+        let p = base();
+        let mut mi = p.policy.social_security.medical_insurance.clone();
+        mi.deductible = 1000.0;
+        mi.reimbursement = 0.6;
+        mi.cap = 5000.0;
+        let cover = HealthCover { basic: Some(&mi), serious: None, assistance: None };
+        let c = medical_cover(6000.0, &cover, true, false, false);
+        assert!((c.basic - 3000.0).abs() < 1e-9);
+        assert!((c.out_of_pocket - 3000.0).abs() < 1e-9);
+        let c = medical_cover(20000.0, &cover, true, false, false);
+        assert!((c.basic - 5000.0).abs() < 1e-9, "capped");
+        let c = medical_cover(500.0, &cover, true, false, false);
+        assert_eq!(c.basic, 0.0);
+        let c = medical_cover(6000.0, &cover, false, false, false);
+        assert_eq!(c.basic, 0.0, "uninsured get nothing");
+    }
+
+    #[test]
+    fn serious_illness_priority_halves_deductible_and_lifts_cap() {
+        let p = base();
+        let mut si = p.policy.social_security.serious_illness.clone();
+        si.deductible = 10000.0;
+        si.reimbursement = 0.6;
+        si.cap = 1000.0;
+        si.priority_deductible_factor = 0.5;
+        si.priority_bonus = 0.05;
+        let cover = HealthCover { basic: None, serious: Some(&si), assistance: None };
+        let normal = medical_cover(20000.0, &cover, true, false, false);
+        assert!((normal.serious - 1000.0).abs() < 1e-9);
+        let prio = medical_cover(20000.0, &cover, true, true, false);
+        assert!((prio.serious - 0.65 * 15000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn medical_assistance_only_for_dibao() {
+        let p = base();
+        let ma = p.policy.social_security.medical_assistance.clone();
+        let cover = HealthCover { basic: None, serious: None, assistance: Some(&ma) };
+        let yes = medical_cover(10000.0, &cover, true, false, true);
+        assert!((yes.assistance - ma.reimbursement * 10000.0).abs() < 1e-9);
+        let no = medical_cover(10000.0, &cover, true, false, false);
+        assert_eq!(no.assistance, 0.0);
+    }
+
+    #[test]
+    fn dibao_fills_gap_only_for_covered() {
+        let mut d = base().policy.social_security.dibao;
+        d.mode = DibaoMode::Gap;
+        d.fixed_amount = 100.0;
+        d.coverage = 0.8;
+        d.inclusion_error = 0.0;
+        let covered = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.5);
+        assert!(covered.enrolled && covered.eligible);
+        assert!((covered.payment - 8000.0).abs() < 1e-9);
+        let missed = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.9);
+        assert!(!missed.enrolled && missed.payment == 0.0);
+        let stays = dibao(&d, 5000.0, 3000.0, 4.0, true, 0.9);
+        assert!(stays.enrolled, "enrolled households stay while eligible");
+        let rich = dibao(&d, 5000.0, 9000.0, 4.0, true, 0.0);
+        assert!(!rich.enrolled);
+        d.mode = DibaoMode::Fixed;
+        let fixed = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.5);
+        assert!((fixed.payment - 400.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn agricultural_insurance_pays_above_deductible() {
+        let mut a = base().policy.social_security.agricultural_insurance;
+        a.indemnity = 0.4;
+        a.deductible = 0.1;
+        a.premium_rate = 0.05;
+        a.farmer_premium_share = 0.2;
+        let c = agricultural_insurance(&a, 10000.0, 0.5);
+        assert!((c.indemnity - 1600.0).abs() < 1e-9);
+        assert!((c.farmer_premium - 100.0).abs() < 1e-9);
+        assert!((c.subsidy - 400.0).abs() < 1e-9);
+        assert_eq!(agricultural_insurance(&a, 10000.0, 0.05).indemnity, 0.0);
+    }
+
+    #[test]
+    fn budget_serves_neediest_first() {
+        let mut claims = vec![
+            Claim { need: 5000.0, index: 0, cost: 100.0 },
+            Claim { need: 1000.0, index: 1, cost: 100.0 },
+            Claim { need: 3000.0, index: 2, cost: 100.0 },
+        ];
+        let (served, spent) = allocate(&mut claims, 250.0);
+        assert_eq!(served, vec![1, 2]);
+        assert!((spent - 200.0).abs() < 1e-9);
+        let (all, _) = allocate(&mut claims, 1000.0);
+        assert_eq!(all.len(), 3);
+    }
+
+    #[test]
+    fn data_sharing_raises_detection_and_cuts_lag() {
+        let mut m = base().policy.monitoring;
+        m.detection_rate = 0.5;
+        m.response_lag = 0.4;
+        m.data_sharing = 0.0;
+        let none = effective_monitoring(&m);
+        assert!((none.detection - 0.5).abs() < 1e-12 && (none.lag - 0.4).abs() < 1e-12);
+        m.data_sharing = 1.0;
+        m.data_sharing_detection_gain = 0.5;
+        m.data_sharing_lag_cut = 0.5;
+        let full = effective_monitoring(&m);
+        assert!((full.detection - 0.75).abs() < 1e-12);
+        assert!((full.lag - 0.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn package_lag_and_conditional_share() {
+        let p = base();
+        let mut m = p.policy.monitoring.clone();
+        m.topup_share = 0.5;
+        m.public_jobs = true;
+        m.public_job_wage = 6000.0;
+        m.medical_assistance_share = 0.5;
+        let mut mo = p.policy.motivation.clone();
+        mo.conditional_share = 0.5;
+        let pk = package(&m, Some(&mo), 0.2, 4000.0, 1000.0, true, 1, false, 1.0);
+        assert!((pk.topup - 800.0).abs() < 1e-9);
+        assert!((pk.conditional - 800.0).abs() < 1e-9, "the job counts as work");
+        assert!((pk.job - 6000.0).abs() < 1e-9);
+        assert!((pk.medical - 400.0).abs() < 1e-9);
+        let idle = package(&m, Some(&mo), 0.2, 4000.0, 0.0, false, 0, false, 1.0);
+        assert_eq!(idle.conditional, 0.0, "no work, no reward");
+        assert_eq!(idle.job, 0.0);
+    }
+}

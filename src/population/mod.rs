@@ -1,0 +1,402 @@
+//! Synthetic households: the initial population of one replication.
+//!
+//! Each household is drawn from its own stream (seed, replication, household), so a
+//! household is the same whatever the population size; villages from theirs.
+
+use crate::rng::{self, Kind, Stream};
+use crate::scenario::Params;
+
+/// The initial group of a household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// Registered (建档立卡) and lifted out of poverty before the start.
+    Lifted,
+    /// Never registered, income between the line and the monitoring threshold.
+    Marginal,
+    /// Everyone else.
+    Other,
+}
+
+impl Group {
+    /// Lowercase name used in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Lifted => "lifted",
+            Group::Marginal => "marginal",
+            Group::Other => "other",
+        }
+    }
+}
+
+/// A village's fixed traits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Village {
+    /// Dry mountain terrain (otherwise irrigated plain).
+    pub dry: bool,
+}
+
+/// One household's state. Money in CNY; `f32` keeps the population compact and
+/// arithmetic is done in `f64`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Household {
+    /// Index in the population, the key of its random streams.
+    pub id: u64,
+    /// Village index.
+    pub village: u16,
+    /// Persons.
+    pub size: u8,
+    /// Working-age able-bodied adults.
+    pub labour: u8,
+    /// Members of pension age.
+    pub elderly: u8,
+    /// Chronically ill members.
+    pub chronic: u8,
+    /// Disabled members.
+    pub disabled: u8,
+    /// Head's age.
+    pub head_age: u8,
+    /// Initial group.
+    pub group: Group,
+    /// Main cause of poverty when registered (index into `PovertyCauses::shares`), 255 if none.
+    pub cause: u8,
+    /// Ever on the poverty register.
+    pub registered: bool,
+    /// Enrolled in basic medical insurance.
+    pub medical_insured: bool,
+    /// Buys agricultural insurance.
+    pub agri_insured: bool,
+    /// Receiving dibao this year.
+    pub on_dibao: bool,
+    /// Under poverty monitoring.
+    pub monitored: bool,
+    /// Poor last year.
+    pub poor_prev: bool,
+    /// Industry programs enrolled in, as bits over the scenario's sorted program names.
+    pub programs: u16,
+    /// Consecutive years above the monitoring threshold while monitored.
+    pub years_above: u8,
+    /// Consecutive years of unconditional support.
+    pub support_years: u8,
+    /// Length of the current poverty spell (years), 0 if not poor.
+    pub spell: u8,
+    /// Whether the current spell started inside the observed horizon.
+    pub spell_observed: bool,
+    /// Number of returns to poverty over the horizon.
+    pub returns: u8,
+    /// Year index of the first return, -1 if none.
+    pub first_return: i16,
+    /// Year index of the last exit from poverty still open for re-entry, -1 if none.
+    pub last_exit: i16,
+    /// Years poor over the horizon.
+    pub years_poor: u8,
+    /// Skill, in years of schooling.
+    pub skill: f32,
+    /// Cultivated land (mu).
+    pub land: f32,
+    /// Irrigated share of the land.
+    pub irrigated: f32,
+    /// Productive assets (CNY).
+    pub assets: f32,
+    /// Savings (CNY).
+    pub savings: f32,
+    /// Debt, mostly medical (CNY).
+    pub debt: f32,
+    /// Persistent log-income component `u`.
+    pub u: f32,
+    /// Permanent log-income effect, including the group shift.
+    pub alpha: f32,
+    /// Motivation in [0, 1].
+    pub m: f32,
+    /// Last year's per-capita income without dibao, as assessed for dibao.
+    pub assessed: f32,
+    /// Last year's per-capita net income.
+    pub prev_y: f32,
+    /// Last year's counted rigid spending (CNY).
+    pub prev_rigid: f32,
+    /// Last year's disaster loss (CNY).
+    pub prev_disaster: f32,
+    /// Last year's wage income (CNY).
+    pub prev_wage: f32,
+    /// Last year's industry income (CNY).
+    pub prev_industry: f32,
+    /// Last year's working labour units.
+    pub prev_working: u8,
+    /// Sum over the horizon of `y_t / z_t`, for the chronic/transient split.
+    pub sum_relative_income: f32,
+}
+
+/// The villages of one replication.
+pub fn villages(p: &Params, replication: u32) -> Vec<Village> {
+    (0..p.simulation.villages)
+        .map(|v| {
+            let mut s = rng::stream(
+                p.simulation.seed,
+                replication,
+                Kind::VillageInit,
+                u64::from(v),
+                0,
+            );
+            Village {
+                dry: rng::uniform(&mut s) < p.population.dry_village_share,
+            }
+        })
+        .collect()
+}
+
+/// Poisson draw by inversion of one uniform (small means only).
+fn poisson(mean: f64, u: f64) -> u32 {
+    let mut k = 0;
+    let mut pmf = (-mean).exp();
+    let mut cdf = pmf;
+    while u > cdf && k < 60 {
+        k += 1;
+        pmf *= mean / f64::from(k);
+        cdf += pmf;
+    }
+    k
+}
+
+/// Binomial draw by inversion of one uniform.
+pub fn binomial(n: u32, p: f64, u: f64) -> u32 {
+    if n == 0 || p <= 0.0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    let q = 1.0 - p;
+    let mut pmf = q.powi(n as i32);
+    let mut cdf = pmf;
+    let mut k = 0;
+    while u > cdf && k < n {
+        pmf *= f64::from(n - k) / f64::from(k + 1) * p / q;
+        k += 1;
+        cdf += pmf;
+    }
+    k
+}
+
+/// Beta(mean, concentration) from two gamma draws, using the given stream.
+pub fn beta(s: &mut Stream, mean: f64, concentration: f64) -> f64 {
+    use rand_distr::{Beta, Distribution};
+    let a = (mean * concentration).max(1e-3);
+    let b = ((1.0 - mean) * concentration).max(1e-3);
+    if mean <= 0.0 {
+        return 0.0;
+    }
+    if mean >= 1.0 {
+        return 1.0;
+    }
+    match Beta::new(a, b) {
+        Ok(d) => d.sample(s),
+        Err(_) => mean,
+    }
+}
+
+/// Draw household `id` of replication `replication`.
+///
+/// Draw order (fixed): group, village, size, head age, labour, elderly, schooling,
+/// chronic, disability, land, assets, savings, permanent effect, initial `u`,
+/// medical insurance, agricultural insurance, cause, motivation (Beta, last because
+/// its number of draws varies). Program enrolment uses a per-program hash, so adding
+/// a program leaves every other draw unchanged.
+pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) -> Household {
+    let pop = &p.population;
+    let mut s = rng::stream(p.simulation.seed, replication, Kind::HouseholdInit, id, 0);
+    let mut u = || rng::uniform(&mut s);
+    let u_group = u();
+    let u_village = u();
+    let u_size = u();
+    let u_labour = u();
+    let u_elderly = u();
+    let u_chronic = u();
+    let u_disabled = u();
+    let u_savings = u();
+    let u_med = u();
+    let u_agri = u();
+    let u_cause = u();
+    let n_age = rng::normal(&mut s);
+    let n_skill = rng::normal(&mut s);
+    let n_land = rng::normal(&mut s);
+    let n_assets = rng::normal(&mut s);
+    let n_alpha = rng::normal(&mut s);
+    let n_u = rng::normal(&mut s);
+
+    let group = if u_group < pop.lifted_share {
+        Group::Lifted
+    } else if u_group < pop.lifted_share + pop.marginal_share {
+        Group::Marginal
+    } else {
+        Group::Other
+    };
+    let registered = group == Group::Lifted;
+    let village = ((u_village * villages.len() as f64) as usize).min(villages.len() - 1);
+    let dry = villages[village].dry;
+    let size = (1 + poisson((pop.household_size_mean - 1.0).max(0.0), u_size)).min(12);
+    let head_age = (pop.head_age_mean + pop.head_age_sd * n_age).clamp(18.0, 95.0);
+    let mut labour = binomial(size, pop.labour_share, u_labour).max(u32::from(head_age < 60.0));
+    let elderly = if head_age >= p.demography.elderly_age {
+        1 + u32::from(u_elderly < 0.5 && size >= 2)
+    } else {
+        u32::from(u_elderly < 0.25 && size >= 3)
+    };
+    let mut skill =
+        pop.schooling_mean + pop.schooling_sd * n_skill - if registered { pop.registered_schooling_gap } else { 0.0 };
+    let (chronic_p, disabled_p) = if registered {
+        (pop.chronic_share_registered, pop.disability_share_registered)
+    } else {
+        (pop.chronic_share_other, pop.disability_share_other)
+    };
+    let mut chronic = u32::from(u_chronic < chronic_p);
+    let mut disabled = u32::from(u_disabled < disabled_p);
+    let sigma_l = pop.land_sigma;
+    let land = pop.land_mean * (sigma_l * n_land - sigma_l * sigma_l / 2.0).exp();
+    let mut irrigated = if dry { pop.irrigated_share_dry } else { pop.irrigated_share_plain };
+    let sigma_a = pop.assets_sigma;
+    let mut assets = pop.assets_mean * (sigma_a * n_assets - sigma_a * sigma_a / 2.0).exp();
+    // Exponential savings: many households hold little.
+    let savings = -pop.savings_mean * (1.0 - u_savings).ln();
+    let shift = match group {
+        Group::Lifted => pop.lifted_income_shift,
+        Group::Marginal => pop.marginal_income_shift,
+        Group::Other => 0.0,
+    };
+    let alpha = shift + pop.permanent_sd * n_alpha;
+    let inc = &p.shocks.income;
+    let stationary_sd = if inc.enabled {
+        inc.persistent_sd / (1.0 - inc.rho * inc.rho).sqrt()
+    } else {
+        0.0
+    };
+    let u0 = stationary_sd * n_u;
+
+    let mut cause = 255u8;
+    let mut motivation_scale = 1.0;
+    if registered {
+        let mut acc = 0.0;
+        for (i, (_, share)) in pop.causes.shares().iter().enumerate() {
+            acc += share;
+            if u_cause < acc {
+                cause = i as u8;
+                break;
+            }
+        }
+        if cause == 255 {
+            cause = 8;
+        }
+        // The recorded cause shapes the household it describes.
+        match cause {
+            0 => chronic = chronic.max(1),
+            1 => assets *= 0.5,
+            2 => skill -= 2.0,
+            3 => labour = labour.saturating_sub(1),
+            4 => {
+                disabled = disabled.max(1);
+                labour = labour.saturating_sub(1);
+            }
+            6 | 7 => irrigated *= 0.5,
+            8 => motivation_scale = 0.6,
+            _ => {}
+        }
+    }
+    let m_mean = if registered { pop.motivation_mean_registered } else { pop.motivation_mean_other };
+    let m = beta(&mut s, m_mean, pop.motivation_concentration) * motivation_scale;
+
+    let mut programs = 0u16;
+    let key = rng::mix(p.simulation.seed ^ rng::mix(u64::from(replication) ^ rng::mix(id)));
+    for (i, (name, prog)) in p.policy.industry.programs.iter().enumerate() {
+        let coverage = if registered { prog.coverage_registered } else { prog.coverage_other };
+        let draw = (rng::mix(key ^ rng::name_id(name)) >> 11) as f64 / (1u64 << 53) as f64;
+        if draw < coverage {
+            programs |= 1 << i;
+        }
+    }
+
+    Household {
+        id,
+        village: village as u16,
+        size: size as u8,
+        labour: labour.min(size) as u8,
+        elderly: elderly.min(size) as u8,
+        chronic: chronic as u8,
+        disabled: disabled as u8,
+        head_age: head_age.round() as u8,
+        group,
+        cause,
+        registered,
+        medical_insured: u_med < p.policy.social_security.medical_insurance.participation,
+        agri_insured: u_agri < p.policy.social_security.agricultural_insurance.participation,
+        on_dibao: false,
+        monitored: false,
+        poor_prev: false,
+        programs,
+        years_above: 0,
+        support_years: 0,
+        spell: 0,
+        spell_observed: false,
+        returns: 0,
+        first_return: -1,
+        last_exit: -1,
+        years_poor: 0,
+        skill: skill.clamp(0.0, 20.0) as f32,
+        land: land as f32,
+        irrigated: irrigated as f32,
+        assets: assets as f32,
+        savings: savings as f32,
+        debt: 0.0,
+        u: u0 as f32,
+        alpha: alpha as f32,
+        m: m.clamp(0.0, 1.0) as f32,
+        // Assessed above any dibao standard until a first year is observed (burn-in).
+        assessed: f32::MAX,
+        prev_y: 0.0,
+        prev_rigid: 0.0,
+        prev_disaster: 0.0,
+        prev_wage: 0.0,
+        prev_industry: 0.0,
+        prev_working: 0,
+        sum_relative_income: 0.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn household_does_not_depend_on_population_size() {
+        let s = Scenario::baseline().unwrap();
+        let v = villages(&s.params, 0);
+        let a = household(&s.params, &v, 0, 17);
+        let b = household(&s.params, &v, 0, 17);
+        assert_eq!(a, b);
+        let c = household(&s.params, &v, 1, 17);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn binomial_inversion_matches_mean() {
+        let n = 20_000;
+        let mut s = rng::stream(3, 0, Kind::CountyYear, 0, 0);
+        let total: u32 = (0..n).map(|_| binomial(5, 0.3, rng::uniform(&mut s))).sum();
+        let mean = f64::from(total) / f64::from(n);
+        // sd of the mean: sqrt(5*0.3*0.7/n) ~ 0.0072
+        assert!((mean - 1.5).abs() < 0.03, "{mean}");
+        assert_eq!(binomial(4, 1.0, 0.99), 4);
+        assert_eq!(binomial(4, 0.0, 0.99), 0);
+    }
+
+    #[test]
+    fn shares_of_groups_match_parameters() {
+        let s = Scenario::baseline().unwrap();
+        let v = villages(&s.params, 0);
+        let n = 20_000;
+        let lifted = (0..n)
+            .filter(|&i| household(&s.params, &v, 0, i).group == Group::Lifted)
+            .count();
+        let share = lifted as f64 / n as f64;
+        // sd ~ 0.0028
+        assert!((share - s.params.population.lifted_share).abs() < 0.012, "{share}");
+    }
+}

@@ -1,0 +1,175 @@
+//! Replications in parallel, with progress reported through an [`Observer`].
+//!
+//! Households are processed in fixed chunks of [`CHUNK`]; each chunk's tally is filled
+//! serially and chunks are merged in index order, so the numbers are the same for any
+//! thread count. Replications run in parallel with each other too.
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::metrics::{PanelTally, YearTally};
+use crate::model::{self, YearContext, YearRecord};
+use crate::policy::{self, Claim};
+use crate::population::{self, Household};
+use crate::scenario::Scenario;
+
+/// Households per chunk: the unit of parallel work and of ordered summation.
+pub const CHUNK: usize = 1024;
+
+/// Receives progress from a run. The library never prints; the CLI turns this into a
+/// progress bar.
+pub trait Observer: Sync {
+    /// A run of `total` household-years starts.
+    fn started(&self, _total: u64) {}
+    /// `done` more household-years are finished.
+    fn advanced(&self, _done: u64) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// One household-year, as seen by an inspector (used by `trace`).
+pub type Inspector<'a> = &'a (dyn Fn(u32, &Household, &YearRecord) + Sync);
+
+/// The tallies of one replication.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replication {
+    /// Replication index.
+    pub index: u32,
+    /// One tally per recorded year.
+    pub years: Vec<YearTally>,
+    /// Whole-horizon figures.
+    pub panel: PanelTally,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// Replications in index order.
+    pub replications: Vec<Replication>,
+    /// Wall time in seconds.
+    pub seconds: f64,
+}
+
+/// Run every replication of a scenario.
+pub fn run(s: &Scenario, observer: &dyn Observer) -> RunResult {
+    let started = Instant::now();
+    let sim = &s.params.simulation;
+    let total = sim.households * u64::from(sim.years + sim.burn_in_years) * u64::from(sim.replications);
+    observer.started(total);
+    let replications = (0..sim.replications)
+        .into_par_iter()
+        .map(|r| replication(s, r, observer, None))
+        .collect();
+    RunResult {
+        replications,
+        seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+/// Mean motivation per village, summed chunk by chunk in order.
+fn village_motivation(pop: &[Household], villages: usize) -> Vec<f64> {
+    let parts: Vec<Vec<(f64, u64)>> = pop
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            let mut acc = vec![(0.0, 0u64); villages];
+            for h in chunk {
+                let a = &mut acc[h.village as usize];
+                a.0 += f64::from(h.m);
+                a.1 += 1;
+            }
+            acc
+        })
+        .collect();
+    let mut total = vec![(0.0, 0u64); villages];
+    for part in parts {
+        for (t, p) in total.iter_mut().zip(part) {
+            t.0 += p.0;
+            t.1 += p.1;
+        }
+    }
+    total
+        .into_iter()
+        .map(|(sum, n)| if n > 0 { sum / n as f64 } else { 0.5 })
+        .collect()
+}
+
+/// Run one replication; `inspect` sees every recorded household-year.
+pub fn replication(s: &Scenario, index: u32, observer: &dyn Observer, inspect: Option<Inspector<'_>>) -> Replication {
+    let p0 = &s.params;
+    let n = p0.simulation.households as usize;
+    let terrain = population::villages(p0, index);
+    let mut pop: Vec<Household> = (0..n as u64)
+        .into_par_iter()
+        .map(|id| population::household(p0, &terrain, index, id))
+        .collect();
+    let mut records: Vec<YearRecord> = vec![YearRecord::default(); n];
+    let burn = p0.simulation.burn_in_years as i32;
+    let mut years = Vec::with_capacity(p0.simulation.years as usize);
+    let mut panel = PanelTally::default();
+    for t in -burn..p0.simulation.years as i32 {
+        if t == 0 {
+            pop.par_iter_mut().for_each(model::start_recording);
+            panel = PanelTally::default();
+        }
+        let p = &s.yearly[t.max(0) as usize];
+        let county = model::county_year(p, index, t);
+        let villages = model::village_years(p, index, t, &terrain);
+        let motivation = village_motivation(&pop, terrain.len());
+        let ctx = YearContext::new(p, index, t, &terrain, &villages, &motivation, county);
+
+        pop.par_chunks_mut(CHUNK)
+            .zip(records.par_chunks_mut(CHUNK))
+            .for_each(|(hs, rs)| {
+                for (h, r) in hs.iter_mut().zip(rs.iter_mut()) {
+                    *r = model::begin(h, &ctx);
+                }
+            });
+
+        // The county serves claims within its budget, neediest first.
+        let mon = &p.policy.monitoring;
+        let mut claims: Vec<Claim> = records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.detected)
+            .map(|(i, r)| Claim { need: r.y_pre, index: i, cost: r.package.cost() })
+            .collect();
+        let budget = (mon.budget_per_household + mon.social_fund_per_household) * n as f64;
+        let (served, _) = policy::allocate(&mut claims, budget);
+        for i in served {
+            records[i].served = true;
+        }
+
+        let parts: Vec<(YearTally, PanelTally)> = pop
+            .par_chunks_mut(CHUNK)
+            .zip(records.par_chunks_mut(CHUNK))
+            .map(|(hs, rs)| {
+                let mut tally = YearTally::default();
+                let mut pt = PanelTally::default();
+                for (h, r) in hs.iter_mut().zip(rs.iter_mut()) {
+                    let served = r.served;
+                    model::finish(h, r, served, &ctx, &mut tally, &mut pt);
+                    if let (Some(f), true) = (inspect, t >= 0) {
+                        f(index, h, r);
+                    }
+                }
+                (tally, pt)
+            })
+            .collect();
+        let mut tally = YearTally::default();
+        for (y, pt) in &parts {
+            tally.merge(y);
+            panel.merge(pt);
+        }
+        if t >= 0 {
+            years.push(tally);
+        }
+        observer.advanced(n as u64);
+    }
+    for h in &pop {
+        model::close_panel(h, p0.simulation.years, &mut panel);
+    }
+    Replication { index, years, panel }
+}

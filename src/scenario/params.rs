@@ -1,0 +1,644 @@
+//! The typed, fully resolved parameters of one simulated year.
+//!
+//! Every field is documented here and given a default, with its source, in the
+//! embedded `scenarios/baseline.toml`. A scenario file only sets what it changes; the
+//! loader merges it over the baseline, so these structs never carry serde defaults and
+//! a field missing from the baseline is a bug caught by a unit test.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// All parameters in force in one year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Sizes, seed and horizon.
+    pub simulation: Simulation,
+    /// The poverty line `z_t`.
+    pub poverty_line: PovertyLine,
+    /// The synthetic initial population.
+    pub population: Population,
+    /// Earned income: farm, wages, assets.
+    pub income: Income,
+    /// Ageing and labour changes.
+    pub demography: Demography,
+    /// Savings buffer and medical debt.
+    pub finance: Finance,
+    /// Illness, disasters, job losses, prices, income shocks.
+    pub shocks: Shocks,
+    /// The four countermeasures and the safety net.
+    pub policy: Policy,
+    /// Households' own behaviour: dependency and neighbour effects on motivation.
+    pub behaviour: Behaviour,
+}
+
+/// `[simulation]`: what to simulate and how often.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Simulation {
+    /// Households simulated per replication.
+    pub households: u64,
+    /// Years simulated, from `start_year`.
+    pub years: u32,
+    /// Independent replications (each with its own synthetic population).
+    pub replications: u32,
+    /// Master seed of every random stream.
+    pub seed: u64,
+    /// First simulated calendar year.
+    pub start_year: i32,
+    /// Administrative villages in the county.
+    pub villages: u32,
+    /// Years simulated before `start_year` and not recorded, so that income, dibao,
+    /// debt and monitoring start from their steady state rather than from the draw.
+    pub burn_in_years: u32,
+}
+
+/// `[poverty_line]`: `z_t = base * (1 + annual_growth)^(t - start_year)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PovertyLine {
+    /// Per-capita poverty line in the start year (CNY).
+    pub base: f64,
+    /// Annual growth of the line (rural CPI).
+    pub annual_growth: f64,
+}
+
+/// `[population]`: how the initial households are drawn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Population {
+    /// A households CSV to load instead of drawing households; empty for synthetic.
+    pub source: String,
+    /// Share of households registered and lifted out of poverty before the start.
+    pub lifted_share: f64,
+    /// Share of never-registered marginal households (income between `z` and `tau`).
+    pub marginal_share: f64,
+    /// Share of villages on dry mountain terrain (the rest irrigated plain).
+    pub dry_village_share: f64,
+    /// Mean household size (persons).
+    pub household_size_mean: f64,
+    /// Share of members who are working-age, able-bodied adults.
+    pub labour_share: f64,
+    /// Mean age of the household head.
+    pub head_age_mean: f64,
+    /// Standard deviation of the head's age.
+    pub head_age_sd: f64,
+    /// Mean years of schooling of the working members.
+    pub schooling_mean: f64,
+    /// Standard deviation of schooling.
+    pub schooling_sd: f64,
+    /// Schooling deficit of registered households (years).
+    pub registered_schooling_gap: f64,
+    /// Probability that a registered household has a chronically ill member.
+    pub chronic_share_registered: f64,
+    /// Probability that another household has a chronically ill member.
+    pub chronic_share_other: f64,
+    /// Probability that a registered household has a disabled member.
+    pub disability_share_registered: f64,
+    /// Probability that another household has a disabled member.
+    pub disability_share_other: f64,
+    /// Mean cultivated land per household (mu).
+    pub land_mean: f64,
+    /// Log-normal sigma of land.
+    pub land_sigma: f64,
+    /// Irrigated share of land in irrigated villages.
+    pub irrigated_share_plain: f64,
+    /// Irrigated share of land in dry mountain villages.
+    pub irrigated_share_dry: f64,
+    /// Mean productive assets, livestock and equipment (CNY).
+    pub assets_mean: f64,
+    /// Log-normal sigma of assets.
+    pub assets_sigma: f64,
+    /// Mean initial savings (CNY).
+    pub savings_mean: f64,
+    /// Standard deviation of the permanent log-income effect.
+    pub permanent_sd: f64,
+    /// Log-income shift of lifted households relative to ordinary ones.
+    pub lifted_income_shift: f64,
+    /// Log-income shift of marginal households relative to ordinary ones.
+    pub marginal_income_shift: f64,
+    /// Mean motivation of registered households.
+    pub motivation_mean_registered: f64,
+    /// Mean motivation of other households.
+    pub motivation_mean_other: f64,
+    /// Beta concentration (alpha + beta) of motivation.
+    pub motivation_concentration: f64,
+    /// Main causes of poverty among registered households (shares summing to 1).
+    pub causes: PovertyCauses,
+}
+
+/// `[population.causes]`: the main cause of poverty recorded for a registered household.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PovertyCauses {
+    /// Illness.
+    pub illness: f64,
+    /// Lack of funds.
+    pub funds: f64,
+    /// Lack of skills.
+    pub skills: f64,
+    /// Lack of labour.
+    pub labour: f64,
+    /// Disability.
+    pub disability: f64,
+    /// Schooling costs.
+    pub schooling: f64,
+    /// Disaster.
+    pub disaster: f64,
+    /// Water, land or transport conditions.
+    pub infrastructure: f64,
+    /// Own lack of motivation.
+    pub motivation: f64,
+}
+
+impl PovertyCauses {
+    /// The shares in a fixed order, with their key names.
+    pub fn shares(&self) -> [(&'static str, f64); 9] {
+        [
+            ("illness", self.illness),
+            ("funds", self.funds),
+            ("skills", self.skills),
+            ("labour", self.labour),
+            ("disability", self.disability),
+            ("schooling", self.schooling),
+            ("disaster", self.disaster),
+            ("infrastructure", self.infrastructure),
+            ("motivation", self.motivation),
+        ]
+    }
+}
+
+/// `[income]`: earned income before shocks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Income {
+    /// Nominal growth of wages, farm revenue and transfers per year.
+    pub nominal_growth: f64,
+    /// Net farm revenue per irrigated mu (CNY, start year).
+    pub farm_net_per_mu_irrigated: f64,
+    /// Net farm revenue per dry mu (CNY, start year).
+    pub farm_net_per_mu_dry: f64,
+    /// Mean annual earnings of an employed labour unit (CNY, start year).
+    pub wage_mean: f64,
+    /// Log-normal sigma of a household's wage draw.
+    pub wage_sigma: f64,
+    /// Employment probability of a labour unit at mean schooling and motivation 0.5.
+    pub employment_base: f64,
+    /// Logit effect of one year of schooling on employment.
+    pub employment_schooling_effect: f64,
+    /// Logit effect of motivation (0 to 1) on employment.
+    pub employment_motivation_effect: f64,
+    /// Annual net return on productive assets.
+    pub asset_return: f64,
+    /// Other per-capita transfers (land and ecological subsidies), CNY.
+    pub other_transfers_per_capita: f64,
+}
+
+/// `[demography]`: light demographic change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Demography {
+    /// Switch.
+    pub enabled: bool,
+    /// Head's age from which a labour unit may retire each year.
+    pub retirement_age: f64,
+    /// Annual probability that a labour unit retires past `retirement_age`.
+    pub retirement_probability: f64,
+    /// Annual probability that a member enters working age.
+    pub labour_entry_probability: f64,
+    /// Head's age at which the next generation takes over.
+    pub succession_age: f64,
+    /// Age of the new head at succession.
+    pub successor_age: f64,
+    /// Age from which members receive the basic pension.
+    pub elderly_age: f64,
+}
+
+/// `[finance]`: the savings buffer and medical debt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finance {
+    /// Switch; when off every rigid expenditure is paid from the year's income.
+    pub enabled: bool,
+    /// Share of income above the consumption floor that is saved.
+    pub saving_rate: f64,
+    /// Consumption floor as a multiple of the poverty line per person.
+    pub consumption_floor_ratio: f64,
+    /// Share of gross income beyond which rigid spending is borrowed.
+    pub borrowing_threshold: f64,
+    /// Share of outstanding debt repaid each year.
+    pub debt_repayment_rate: f64,
+}
+
+/// `[shocks]`: everything that can go wrong.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shocks {
+    /// Persistent and transitory income shocks.
+    pub income: IncomeShocks,
+    /// Serious illness.
+    pub illness: Illness,
+    /// Severe drought.
+    pub drought: Hazard,
+    /// Hail.
+    pub hail: Hazard,
+    /// Late spring frost.
+    pub frost: Hazard,
+    /// Sandstorm.
+    pub sandstorm: Hazard,
+    /// Idiosyncratic spread of disaster losses within a hit village.
+    pub disaster_spread: f64,
+    /// County-wide collapse of migrant jobs.
+    pub job_loss: JobLoss,
+    /// County-wide farm price shock.
+    pub price: PriceShock,
+}
+
+/// `[shocks.income]`: `u_t = rho u_{t-1} + e_t`, plus a transitory term.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncomeShocks {
+    /// Switch.
+    pub enabled: bool,
+    /// Annual persistence of the log-income component.
+    pub rho: f64,
+    /// Standard deviation of the persistent innovation `e_t`.
+    pub persistent_sd: f64,
+    /// Standard deviation of the transitory log-income shock.
+    pub transitory_sd: f64,
+}
+
+/// `[shocks.illness]`: serious illness and chronic disease.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Illness {
+    /// Switch.
+    pub enabled: bool,
+    /// Annual probability of a serious illness for a head aged 50 without chronic illness.
+    pub probability: f64,
+    /// Relative rise of the probability per year of the head's age above 50.
+    pub age_slope: f64,
+    /// Multiplier of the probability when a member is chronically ill.
+    pub chronic_multiplier: f64,
+    /// Median cost of a serious illness (CNY).
+    pub cost_median: f64,
+    /// Log-normal sigma of the cost.
+    pub cost_sigma: f64,
+    /// Probability that a case takes a labour unit out of work for the year.
+    pub labour_loss_probability: f64,
+    /// Probability that a case becomes chronic.
+    pub chronic_onset_probability: f64,
+    /// Recurring annual cost per chronically ill member (CNY).
+    pub chronic_annual_cost: f64,
+}
+
+/// A village-wide natural hazard (`[shocks.drought]`, `hail`, `frost`, `sandstorm`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hazard {
+    /// Switch.
+    pub enabled: bool,
+    /// Annual probability for a dry mountain village.
+    pub probability_dry: f64,
+    /// Annual probability for an irrigated village.
+    pub probability_irrigated: f64,
+    /// Mean share of farm output lost in a hit dry village.
+    pub loss_mean_dry: f64,
+    /// Mean share of farm output lost in a hit irrigated village.
+    pub loss_mean_irrigated: f64,
+    /// Beta concentration (alpha + beta) of the village loss share.
+    pub loss_concentration: f64,
+    /// Share of a hit village's households whose plots are hit.
+    pub affected_share: f64,
+    /// Share of livestock and equipment returns lost by a hit household.
+    pub livestock_loss: f64,
+}
+
+/// `[shocks.job_loss]`: a year when migrant jobs collapse (as in 2020).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobLoss {
+    /// Switch.
+    pub enabled: bool,
+    /// Annual probability of a county-wide job collapse.
+    pub probability: f64,
+    /// Multiplier of the employment probability in a collapse year.
+    pub employment_multiplier: f64,
+}
+
+/// `[shocks.price]`: a county-wide log-normal farm price shock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceShock {
+    /// Switch.
+    pub enabled: bool,
+    /// Standard deviation of the log price.
+    pub sd: f64,
+}
+
+/// `[policy]`: the countermeasures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Dynamic monitoring and support (3.1).
+    pub monitoring: Monitoring,
+    /// Industrial support (3.2).
+    pub industry: Industry,
+    /// Social security (3.3).
+    pub social_security: SocialSecurity,
+    /// Stimulating internal motivation (3.4).
+    pub motivation: MotivationPolicy,
+}
+
+/// `[policy.monitoring]`: the dynamic monitoring and support mechanism.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Monitoring {
+    /// Switch.
+    pub enabled: bool,
+    /// Monitoring threshold `tau` as a multiple of the poverty line.
+    pub threshold_ratio: f64,
+    /// Out-of-pocket medical cost or disaster loss (CNY, start year) that flags a household.
+    pub shock_threshold: f64,
+    /// Probability that an at-risk household is detected in the year.
+    pub detection_rate: f64,
+    /// Share of the year's loss that support no longer reaches for a newly detected household.
+    pub response_lag: f64,
+    /// Data sharing between departments, 0 to 1 (coordination).
+    pub data_sharing: f64,
+    /// Share of missed detections that full data sharing recovers.
+    pub data_sharing_detection_gain: f64,
+    /// Share of the response lag that full data sharing removes.
+    pub data_sharing_lag_cut: f64,
+    /// Targeted top-up, as a share of the gap to `tau`.
+    pub topup_share: f64,
+    /// Whether an idle labour unit is offered a public-welfare job.
+    pub public_jobs: bool,
+    /// Annual wage of a public-welfare job (CNY, start year).
+    pub public_job_wage: f64,
+    /// Extra medical assistance: share of remaining out-of-pocket cost covered.
+    pub medical_assistance_share: f64,
+    /// Industry program a detected household not yet enrolled joins next year ("" for none).
+    pub enrol_program: String,
+    /// Consecutive years with income above `tau` before a household leaves monitoring.
+    pub exit_years: u32,
+    /// Government budget for support packages per household of the county (CNY per year).
+    pub budget_per_household: f64,
+    /// Social funds (paired assistance, charity) added to the budget per household.
+    pub social_fund_per_household: f64,
+}
+
+/// `[policy.industry]`: industry programs and their mechanism.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Industry {
+    /// Switch.
+    pub enabled: bool,
+    /// Share of program failure risk removed by risk-sharing contracts (coordination).
+    pub risk_sharing: f64,
+    /// Programs by name.
+    pub programs: BTreeMap<String, Program>,
+}
+
+/// Who acts and pays (MODEL.md 3.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Actor {
+    /// County and higher government.
+    Government,
+    /// Enterprises, cooperatives and insurers.
+    Market,
+    /// Paired assistance, charity, village work teams.
+    Society,
+    /// Households themselves.
+    Households,
+}
+
+impl Actor {
+    /// Every actor, in report order.
+    pub const ALL: [Actor; 4] = [
+        Actor::Government,
+        Actor::Market,
+        Actor::Society,
+        Actor::Households,
+    ];
+
+    /// The lowercase name used in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Actor::Government => "government",
+            Actor::Market => "market",
+            Actor::Society => "society",
+            Actor::Households => "households",
+        }
+    }
+}
+
+/// `[policy.industry.programs.NAME]`: one industry program.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Program {
+    /// Switch.
+    pub enabled: bool,
+    /// Who runs and pays for the program.
+    pub actor: Actor,
+    /// Initial enrolment among registered households.
+    pub coverage_registered: f64,
+    /// Initial enrolment among other households.
+    pub coverage_other: f64,
+    /// Mean annual income to an enrolled household (CNY, start year).
+    pub income_mean: f64,
+    /// Log-normal sigma of a household's program income.
+    pub income_sigma: f64,
+    /// Effect of motivation on program income: multiplier `1 + effect * (m - 0.5)`.
+    pub motivation_effect: f64,
+    /// Annual cost per enrolled household (CNY).
+    pub cost_per_household: f64,
+    /// Annual county-wide probability that the program fails.
+    pub failure_probability: f64,
+    /// Share of program income kept in a failure year.
+    pub failure_income_share: f64,
+    /// Share of enrolled households that leave the program after a failure.
+    pub failure_exit_share: f64,
+}
+
+/// `[policy.social_security]`: the safety net.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SocialSecurity {
+    /// Switch for the whole safety net.
+    pub enabled: bool,
+    /// Basic medical insurance.
+    pub medical_insurance: MedicalInsurance,
+    /// Serious-illness insurance.
+    pub serious_illness: SeriousIllness,
+    /// Medical assistance for dibao and monitored households.
+    pub medical_assistance: MedicalAssistance,
+    /// Minimum living guarantee.
+    pub dibao: Dibao,
+    /// Basic pension.
+    pub pension: Pension,
+    /// Agricultural insurance.
+    pub agricultural_insurance: AgriculturalInsurance,
+}
+
+/// `[policy.social_security.medical_insurance]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MedicalInsurance {
+    /// Switch.
+    pub enabled: bool,
+    /// Share of households enrolled.
+    pub participation: f64,
+    /// Annual deductible (CNY).
+    pub deductible: f64,
+    /// Share of cost above the deductible reimbursed.
+    pub reimbursement: f64,
+    /// Annual cap on reimbursement (CNY).
+    pub cap: f64,
+}
+
+/// `[policy.social_security.serious_illness]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriousIllness {
+    /// Switch.
+    pub enabled: bool,
+    /// Deductible on cost left after basic insurance (CNY).
+    pub deductible: f64,
+    /// Share reimbursed above the deductible.
+    pub reimbursement: f64,
+    /// Annual cap (CNY); none for priority households.
+    pub cap: f64,
+    /// Deductible multiplier for dibao and monitored households.
+    pub priority_deductible_factor: f64,
+    /// Extra reimbursement share for dibao and monitored households.
+    pub priority_bonus: f64,
+}
+
+/// `[policy.social_security.medical_assistance]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MedicalAssistance {
+    /// Switch.
+    pub enabled: bool,
+    /// Share of remaining out-of-pocket cost paid for dibao households.
+    pub reimbursement: f64,
+    /// Annual cap (CNY).
+    pub cap: f64,
+}
+
+/// How dibao pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DibaoMode {
+    /// The gap between the standard and assessed per-capita income.
+    Gap,
+    /// A fixed amount per person.
+    Fixed,
+}
+
+/// `[policy.social_security.dibao]`: minimum living guarantee.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dibao {
+    /// Switch.
+    pub enabled: bool,
+    /// Per-person annual standard (CNY, start year).
+    pub standard: f64,
+    /// Annual growth of the standard.
+    pub standard_growth: f64,
+    /// Probability that a newly eligible household is enrolled.
+    pub coverage: f64,
+    /// Probability that an ineligible household below `inclusion_band` times the standard is enrolled.
+    pub inclusion_error: f64,
+    /// Upper income band, as a multiple of the standard, for inclusion errors.
+    pub inclusion_band: f64,
+    /// `gap` or `fixed`.
+    pub mode: DibaoMode,
+    /// Per-person amount in `fixed` mode, and the floor of the gap payment (CNY).
+    pub fixed_amount: f64,
+}
+
+/// `[policy.social_security.pension]`: basic pension.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pension {
+    /// Switch.
+    pub enabled: bool,
+    /// Monthly pension per elderly member (CNY).
+    pub monthly: f64,
+}
+
+/// `[policy.social_security.agricultural_insurance]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgriculturalInsurance {
+    /// Switch.
+    pub enabled: bool,
+    /// Share of households insured.
+    pub participation: f64,
+    /// Share of the loss above the deductible that is indemnified.
+    pub indemnity: f64,
+    /// Loss share below which nothing is paid.
+    pub deductible: f64,
+    /// Premium as a share of expected farm output.
+    pub premium_rate: f64,
+    /// Share of the premium paid by the farmer (the rest is subsidised).
+    pub farmer_premium_share: f64,
+}
+
+/// `[policy.motivation]`: stimulating internal motivation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MotivationPolicy {
+    /// Switch.
+    pub enabled: bool,
+    /// Share of the monitoring top-up paid as a reward conditional on work (以奖代补).
+    pub conditional_share: f64,
+    /// Reward to a registered or monitored household with a working member (CNY).
+    pub incentive_reward: f64,
+    /// Motivation gained from a reward.
+    pub incentive_motivation_gain: f64,
+    /// Annual share of registered and monitored households with labour trained.
+    pub training_rate: f64,
+    /// Cost per trained household (CNY).
+    pub training_cost: f64,
+    /// Schooling-equivalent years gained by training.
+    pub training_skill_gain: f64,
+    /// Motivation gained by training.
+    pub training_motivation_gain: f64,
+}
+
+/// `[behaviour]`: how motivation evolves on its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Behaviour {
+    /// Dependency: unconditional support lowers motivation.
+    pub dependency: Dependency,
+    /// Demonstration effect of neighbours.
+    pub neighbours: Neighbours,
+}
+
+/// `[behaviour.dependency]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dependency {
+    /// Switch.
+    pub enabled: bool,
+    /// Motivation lost per year of unconditional support, at full dependency.
+    pub rate: f64,
+    /// Years of consecutive support after which the loss is at its full rate.
+    pub full_after_years: u32,
+}
+
+/// `[behaviour.neighbours]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Neighbours {
+    /// Switch.
+    pub enabled: bool,
+    /// Share of the distance to the village mean motivation closed each year.
+    pub pull: f64,
+}
