@@ -327,8 +327,11 @@ pub struct PanelTally {
     pub years_to_first_return: u64,
     /// Poor household-years.
     pub poor_years: u64,
-    /// Poor household-years of households whose mean `y/z` over the horizon is >= 1.
-    pub transient_poor_years: u64,
+    /// Sum over households of the mean squared poverty gap over the horizon (total
+    /// poverty, FGT2).
+    pub total_squared_gap: f64,
+    /// Sum over households of the squared gap of their mean `y/z` (chronic poverty).
+    pub chronic_squared_gap: f64,
     /// Spells that started inside the horizon and whose second year is observed.
     pub spells_started: u64,
     /// Of those, spells that ended after one year.
@@ -346,7 +349,8 @@ impl PanelTally {
         self.ever_returned += o.ever_returned;
         self.years_to_first_return += o.years_to_first_return;
         self.poor_years += o.poor_years;
-        self.transient_poor_years += o.transient_poor_years;
+        self.total_squared_gap += o.total_squared_gap;
+        self.chronic_squared_gap += o.chronic_squared_gap;
         self.spells_started += o.spells_started;
         self.spells_one_year += o.spells_one_year;
         self.exits_followed += o.exits_followed;
@@ -374,7 +378,10 @@ pub fn summary(years: &[YearTally], panel: &PanelTally) -> Vec<(String, f64)> {
         ),
         ("total_cost".into(), years.iter().map(|y| y.costs.iter().sum::<f64>()).sum()),
         ("total_returns".into(), returns as f64),
-        ("transient_share".into(), ratio(panel.transient_poor_years as f64, panel.poor_years as f64)),
+        (
+            "transient_share".into(),
+            ratio(panel.total_squared_gap - panel.chronic_squared_gap, panel.total_squared_gap),
+        ),
         ("exit_after_one_year".into(), ratio(panel.spells_one_year as f64, panel.spells_started as f64)),
         ("reentry_within_5y".into(), ratio(panel.reentries as f64, panel.exits_followed as f64)),
     ];

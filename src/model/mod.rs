@@ -181,7 +181,7 @@ pub fn village_years(p: &Params, replication: u32, t: i32, terrain: &[Village]) 
 
 /// A household's random draws for one year, all made whatever the policy, in this
 /// order: retirement, labour entry, illness, illness labour loss, chronic onset, four
-/// hazard hits, employment, detection, dibao, training, program exit (uniforms); then
+/// hazard hits, keeping jobs, finding jobs, detection, dibao, training, program exit (uniforms); then
 /// illness cost, disaster spread, persistent shock, transitory shock, wage, program
 /// income (standard normals).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -198,8 +198,10 @@ pub struct Draws {
     pub ill_chronic: f64,
     /// Plots hit by each hazard.
     pub hit: [f64; HAZARDS],
-    /// Employment of labour units (one uniform inverts the binomial).
+    /// Keeping held jobs (one uniform inverts the binomial).
     pub employ: f64,
+    /// Finding jobs for idle units.
+    pub find: f64,
     /// Detection by monitoring.
     pub detect: f64,
     /// Dibao enrolment.
@@ -223,7 +225,7 @@ pub struct Draws {
 }
 
 /// Number of draws per household-year, for benchmarks.
-pub const DRAWS_PER_HOUSEHOLD_YEAR: (usize, usize) = (15, 6);
+pub const DRAWS_PER_HOUSEHOLD_YEAR: (usize, usize) = (16, 6);
 
 impl Draws {
     /// Draw household `id`'s year `t`.
@@ -238,6 +240,7 @@ impl Draws {
         let ill_chronic = u();
         let hit = [u(), u(), u(), u()];
         let employ = u();
+        let find = u();
         let detect = u();
         let dibao = u();
         let train = u();
@@ -250,6 +253,7 @@ impl Draws {
             ill_chronic,
             hit,
             employ,
+            find,
             detect,
             dibao,
             train,
@@ -420,7 +424,7 @@ pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
     // bills, and brings medical assistance with it.
     let dibao_on = ss.enabled && ss.dibao.enabled;
     let dib = if dibao_on {
-        policy::dibao(&ss.dibao, ctx.dibao_standard, f64::from(h.assessed), f64::from(h.size), h.on_dibao, d.dibao)
+        policy::dibao(&ss.dibao, ctx.dibao_standard, f64::from(h.assessed), f64::from(h.size), h.on_dibao, f64::from(h.dibao_access), d.dibao)
     } else {
         policy::DibaoDecision::default()
     };
@@ -465,18 +469,22 @@ pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
     r.disaster_loss = (potential_farm - r.farm) + (potential_assets - r.assets);
 
     r.working = h.labour.saturating_sub(u8::from(r.labour_lost));
-    let logit = (inc.employment_base / (1.0 - inc.employment_base)).max(1e-12).ln()
-        + inc.employment_schooling_effect * (f64::from(h.skill) - p.population.schooling_mean)
-        + inc.employment_motivation_effect * (f64::from(h.m) - 0.5);
-    let mut p_employ = 1.0 / (1.0 + (-logit).exp());
-    if inc.employment_base >= 1.0 {
-        p_employ = 1.0;
-    }
+    // Jobs persist: a held job is kept with probability 1 - separation, an idle unit
+    // finds one at the rate that makes `employment_probability` the steady state.
+    let p_star = population::employment_probability(p, f64::from(h.skill), f64::from(h.m));
+    let sep = inc.job_separation;
+    let mut keep = 1.0 - sep;
+    let mut find = if p_star >= 1.0 { 1.0 } else { (sep * p_star / (1.0 - p_star)).min(1.0) };
     r.job_shock = ctx.county.job_shock;
     if r.job_shock {
-        p_employ *= p.shocks.job_loss.employment_multiplier;
+        keep *= p.shocks.job_loss.employment_multiplier;
+        find *= p.shocks.job_loss.employment_multiplier;
     }
-    r.employed = population::binomial(u32::from(r.working), p_employ, d.employ) as u8;
+    let held = h.jobs.min(r.working);
+    let kept = population::binomial(u32::from(held), keep, d.employ);
+    let found = population::binomial(u32::from(r.working - held), find, d.find);
+    r.employed = (kept + found) as u8;
+    h.jobs = r.employed;
     let ws = inc.wage_sigma;
     r.wage = f64::from(r.employed) * inc.wage_mean * g * (ws * d.wage - ws * ws / 2.0).exp() * multiplier;
 
@@ -829,6 +837,7 @@ pub fn finish(
             panel.spells_started += 1;
         }
         h.sum_relative_income += (r.y / ctx.z) as f32;
+        h.sum_squared_gap += ((1.0 - r.y / ctx.z).clamp(0.0, 1.0)).powi(2) as f32;
     }
     if r.poor {
         if !h.poor_prev {
@@ -860,6 +869,7 @@ pub fn start_recording(h: &mut Household) {
     h.last_exit = -1;
     h.years_poor = 0;
     h.sum_relative_income = 0.0;
+    h.sum_squared_gap = 0.0;
     h.spell_observed = false;
 }
 
@@ -872,7 +882,11 @@ pub fn close_panel(h: &Household, years: u32, panel: &mut PanelTally) {
             panel.years_to_first_return += (h.first_return + 1) as u64;
         }
     }
-    if h.years_poor > 0 && f64::from(h.sum_relative_income) / f64::from(years) >= 1.0 {
-        panel.transient_poor_years += u64::from(h.years_poor);
-    }
+    // Jalan and Ravallion (1998, J. Dev. Econ. 58): total poverty is the mean over
+    // years of FGT2; chronic poverty is FGT2 of the household's mean income; the
+    // transient component is the difference.
+    let n = f64::from(years);
+    panel.total_squared_gap += f64::from(h.sum_squared_gap) / n;
+    let mean = f64::from(h.sum_relative_income) / n;
+    panel.chronic_squared_gap += (1.0 - mean).clamp(0.0, 1.0).powi(2);
 }

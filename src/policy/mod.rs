@@ -91,9 +91,10 @@ pub struct DibaoDecision {
 
 /// Decide dibao from last year's assessed per-capita income.
 ///
-/// An eligible household already enrolled stays; a newly eligible one is enrolled with
-/// probability `coverage` (exclusion error); an ineligible household below
-/// `inclusion_band` times the standard is enrolled with probability `inclusion_error`.
+/// An eligible household is enrolled when its fixed `access` draw is below `coverage`
+/// (exclusion errors persist: the same households are missed year after year), or if
+/// it was enrolled last year; an ineligible household below `inclusion_band` times the
+/// standard is enrolled when this year's `draw` is below `inclusion_error`.
 /// In `gap` mode an eligible household receives the gap to the standard (at least
 /// `fixed_amount`) per person; others enrolled get `fixed_amount` per person.
 pub fn dibao(
@@ -102,11 +103,12 @@ pub fn dibao(
     assessed: f64,
     size: f64,
     enrolled_before: bool,
+    access: f64,
     draw: f64,
 ) -> DibaoDecision {
     let eligible = assessed < standard;
     let enrolled = if eligible {
-        enrolled_before || draw < d.coverage
+        enrolled_before || access < d.coverage
     } else {
         assessed < d.inclusion_band * standard && draw < d.inclusion_error
     };
@@ -325,17 +327,17 @@ mod tests {
         d.fixed_amount = 100.0;
         d.coverage = 0.8;
         d.inclusion_error = 0.0;
-        let covered = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.5);
+        let covered = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.5, 0.5);
         assert!(covered.enrolled && covered.eligible);
         assert!((covered.payment - 8000.0).abs() < 1e-9);
-        let missed = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.9);
+        let missed = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.9, 0.0);
         assert!(!missed.enrolled && missed.payment == 0.0);
-        let stays = dibao(&d, 5000.0, 3000.0, 4.0, true, 0.9);
+        let stays = dibao(&d, 5000.0, 3000.0, 4.0, true, 0.9, 0.9);
         assert!(stays.enrolled, "enrolled households stay while eligible");
-        let rich = dibao(&d, 5000.0, 9000.0, 4.0, true, 0.0);
+        let rich = dibao(&d, 5000.0, 9000.0, 4.0, true, 0.0, 0.0);
         assert!(!rich.enrolled);
         d.mode = DibaoMode::Fixed;
-        let fixed = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.5);
+        let fixed = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.5, 0.5);
         assert!((fixed.payment - 400.0).abs() < 1e-9);
     }
 

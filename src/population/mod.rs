@@ -71,6 +71,11 @@ pub struct Household {
     pub monitored: bool,
     /// Poor last year.
     pub poor_prev: bool,
+    /// A fixed uniform draw: the household is reached by dibao when eligible if this is
+    /// below `dibao.coverage`, so exclusion errors persist as they do in practice.
+    pub dibao_access: f32,
+    /// Jobs held by labour units (wage or migrant work), persistent across years.
+    pub jobs: u8,
     /// Industry programs enrolled in, as bits over the scenario's sorted program names.
     pub programs: u16,
     /// Consecutive years above the monitoring threshold while monitored.
@@ -123,6 +128,8 @@ pub struct Household {
     pub prev_working: u8,
     /// Sum over the horizon of `y_t / z_t`, for the chronic/transient split.
     pub sum_relative_income: f32,
+    /// Sum over the horizon of the squared normalised poverty gap.
+    pub sum_squared_gap: f32,
 }
 
 /// The villages of one replication.
@@ -141,6 +148,21 @@ pub fn villages(p: &Params, replication: u32) -> Vec<Village> {
             }
         })
         .collect()
+}
+
+/// Steady-state probability that a labour unit is employed, by schooling and motivation.
+pub fn employment_probability(p: &Params, skill: f64, m: f64) -> f64 {
+    let inc = &p.income;
+    if inc.employment_base >= 1.0 {
+        return 1.0;
+    }
+    if inc.employment_base <= 0.0 {
+        return 0.0;
+    }
+    let logit = (inc.employment_base / (1.0 - inc.employment_base)).ln()
+        + inc.employment_schooling_effect * (skill - p.population.schooling_mean)
+        + inc.employment_motivation_effect * (m - 0.5);
+    1.0 / (1.0 + (-logit).exp())
 }
 
 /// Poisson draw by inversion of one uniform (small means only).
@@ -196,8 +218,9 @@ pub fn beta(s: &mut Stream, mean: f64, concentration: f64) -> f64 {
 /// Draw household `id` of replication `replication`.
 ///
 /// Draw order (fixed): group, village, size, head age, labour, elderly, schooling,
-/// chronic, disability, land, assets, savings, permanent effect, initial `u`,
-/// medical insurance, agricultural insurance, cause, motivation (Beta, last because
+/// chronic, disability, savings, medical insurance, agricultural insurance, cause,
+/// jobs, dibao access (uniforms); age, schooling, land, assets, permanent effect, initial `u`
+/// (normals); motivation (Beta, last because
 /// its number of draws varies). Program enrolment uses a per-program hash, so adding
 /// a program leaves every other draw unchanged.
 pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) -> Household {
@@ -215,6 +238,8 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
     let u_med = u();
     let u_agri = u();
     let u_cause = u();
+    let u_jobs = u();
+    let u_dibao = u();
     let n_age = rng::normal(&mut s);
     let n_skill = rng::normal(&mut s);
     let n_land = rng::normal(&mut s);
@@ -302,6 +327,11 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
     let m_mean = if registered { pop.motivation_mean_registered } else { pop.motivation_mean_other };
     let m = beta(&mut s, m_mean, pop.motivation_concentration) * motivation_scale;
 
+    let labour = labour.min(size);
+    let skill = skill.clamp(0.0, 20.0);
+    let m = m.clamp(0.0, 1.0);
+    let jobs = binomial(labour, employment_probability(p, skill, m), u_jobs);
+
     let mut programs = 0u16;
     let key = rng::mix(p.simulation.seed ^ rng::mix(u64::from(replication) ^ rng::mix(id)));
     for (i, (name, prog)) in p.policy.industry.programs.iter().enumerate() {
@@ -316,7 +346,7 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         id,
         village: village as u16,
         size: size as u8,
-        labour: labour.min(size) as u8,
+        labour: labour as u8,
         elderly: elderly.min(size) as u8,
         chronic: chronic as u8,
         disabled: disabled as u8,
@@ -329,6 +359,8 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         on_dibao: false,
         monitored: false,
         poor_prev: false,
+        dibao_access: u_dibao as f32,
+        jobs: jobs as u8,
         programs,
         years_above: 0,
         support_years: 0,
@@ -338,7 +370,7 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         first_return: -1,
         last_exit: -1,
         years_poor: 0,
-        skill: skill.clamp(0.0, 20.0) as f32,
+        skill: skill as f32,
         land: land as f32,
         irrigated: irrigated as f32,
         assets: assets as f32,
@@ -346,7 +378,7 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         debt: 0.0,
         u: u0 as f32,
         alpha: alpha as f32,
-        m: m.clamp(0.0, 1.0) as f32,
+        m: m as f32,
         // Assessed above any dibao standard until a first year is observed (burn-in).
         assessed: f32::MAX,
         prev_y: 0.0,
@@ -356,6 +388,7 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         prev_industry: 0.0,
         prev_working: 0,
         sum_relative_income: 0.0,
+        sum_squared_gap: 0.0,
     }
 }
 

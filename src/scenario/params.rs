@@ -189,6 +189,8 @@ pub struct Income {
     pub employment_schooling_effect: f64,
     /// Logit effect of motivation (0 to 1) on employment.
     pub employment_motivation_effect: f64,
+    /// Annual probability that a held job ends.
+    pub job_separation: f64,
     /// Annual net return on productive assets.
     pub asset_return: f64,
     /// Other per-capita transfers (land and ecological subsidies), CNY.
@@ -323,7 +325,7 @@ pub struct JobLoss {
     pub enabled: bool,
     /// Annual probability of a county-wide job collapse.
     pub probability: f64,
-    /// Multiplier of the employment probability in a collapse year.
+    /// Multiplier of the probabilities of keeping and finding a job in a collapse year.
     pub employment_multiplier: f64,
 }
 

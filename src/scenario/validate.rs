@@ -72,6 +72,9 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         "the number of replications",
     )?;
     c.count("simulation.villages", u64::from(s.villages), 65_535, "the number of villages")?;
+    if s.burn_in_years > 50 {
+        return Err(c.fail("simulation.burn_in_years", s.burn_in_years, "burn-in must be from 0 to 50 years"));
+    }
     if !(1900..=2200).contains(&s.start_year) {
         return Err(c.fail("simulation.start_year", s.start_year, "a start year must be between 1900 and 2200"));
     }
@@ -136,6 +139,7 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
     c.prob("income.employment_base", inc.employment_base)?;
     c.range("income.employment_schooling_effect", inc.employment_schooling_effect, -10.0, 10.0, "a logit effect must be in [-10, 10]")?;
     c.range("income.employment_motivation_effect", inc.employment_motivation_effect, -10.0, 10.0, "a logit effect must be in [-10, 10]")?;
+    c.prob("income.job_separation", inc.job_separation)?;
     c.range("income.asset_return", inc.asset_return, -1.0, 1.0, "an asset return must be in [-1, 1]")?;
     c.money("income.other_transfers_per_capita", inc.other_transfers_per_capita)?;
 
