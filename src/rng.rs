@@ -81,8 +81,6 @@ mod tests {
 
     #[test]
     fn streams_are_pure_functions_of_their_key() {
-        let a: Vec<u64> = (0..4).map(|_| 0).collect();
-        assert_eq!(a.len(), 4);
         let mut s1 = stream(7, 0, Kind::HouseholdYear, 42, 3);
         let mut s2 = stream(7, 0, Kind::HouseholdYear, 42, 3);
         assert_eq!(s1.next_u64(), s2.next_u64());

@@ -62,7 +62,11 @@ impl SimArgs {
         }
         for (key, value, flag) in [
             ("simulation.households", &self.households, "--households"),
-            ("simulation.replications", &self.replications, "--replications"),
+            (
+                "simulation.replications",
+                &self.replications,
+                "--replications",
+            ),
             ("simulation.years", &self.years, "--years"),
             ("simulation.seed", &self.seed, "--seed"),
         ] {
@@ -122,7 +126,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> Result<()> {
             return Err(anyhow::Error::new(UsageError));
         }
     };
-    let command_line: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let command_line: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     match cli.command {
         None => run(RunArgs::default(), &command_line),
         Some(Command::Run(a)) => run(a, &command_line),
@@ -139,7 +146,9 @@ struct UsageError;
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<BadInput>().is_some()
         || err.downcast_ref::<UsageError>().is_some()
-        || err.chain().any(|e| e.downcast_ref::<ScenarioError>().is_some())
+        || err
+            .chain()
+            .any(|e| e.downcast_ref::<ScenarioError>().is_some())
     {
         EXIT_BAD_INPUT
     } else {
@@ -160,7 +169,10 @@ fn load(source: &Source) -> Result<Scenario> {
 }
 
 fn validate(a: ValidateArgs) -> Result<()> {
-    let sim = SimArgs { set: a.set, ..SimArgs::default() };
+    let sim = SimArgs {
+        set: a.set,
+        ..SimArgs::default()
+    };
     let source = sim.source(Some(a.scenario.clone())).map_err(BadInput)?;
     let s = load(&source)?;
     let mut out = std::io::stdout().lock();
@@ -189,10 +201,9 @@ pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
 fn run(a: RunArgs, command_line: &[String]) -> Result<()> {
     let source = a.sim.source(a.scenario.clone()).map_err(BadInput)?;
     let s = load(&source)?;
-    let dir = a
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-{}", s.name, output::timestamp())));
+    let dir = a.out.clone().unwrap_or_else(|| {
+        PathBuf::from("outputs").join(format!("{}-{}", s.name, output::timestamp()))
+    });
     output::check_target(&dir, a.force)?;
     let pool = pool(a.threads)?;
     let progress = Progress::new(a.quiet, "simulating");
@@ -200,7 +211,8 @@ fn run(a: RunArgs, command_line: &[String]) -> Result<()> {
     progress.finish();
     let tables = Tables::new(&s, &result);
     let sim = &s.params.simulation;
-    let household_years = sim.households * u64::from(sim.years + sim.burn_in_years) * u64::from(sim.replications);
+    let household_years =
+        sim.households * u64::from(sim.years + sim.burn_in_years) * u64::from(sim.replications);
     let manifest = Manifest {
         povsim_version: env!("CARGO_PKG_VERSION").into(),
         command_line: command_line.to_vec(),
@@ -236,10 +248,19 @@ fn print_summary(out: &mut impl Write, s: &Scenario, t: &Tables) -> std::io::Res
         sim.replications,
         sim.seed
     )?;
-    writeln!(out, "{:<34} {:>12} {:>25}", "metric", "mean", "95% interval")?;
+    writeln!(
+        out,
+        "{:<34} {:>12} {:>25}",
+        "metric", "mean", "95% interval"
+    )?;
     let rows: [(&str, &str, f64, &str); 8] = [
         ("return_rate", "return rate, per year", 100.0, "%"),
-        ("cumulative_return_prob", "lifted who ever return", 100.0, "%"),
+        (
+            "cumulative_return_prob",
+            "lifted who ever return",
+            100.0,
+            "%",
+        ),
         ("new_poverty_rate", "new poverty rate, per year", 100.0, "%"),
         ("headcount_rate", "poverty headcount", 100.0, "%"),
         ("monitored", "households monitored", 1.0, ""),
@@ -253,7 +274,13 @@ fn print_summary(out: &mut impl Write, s: &Scenario, t: &Tables) -> std::io::Res
                 Some((lo, hi)) => format!("{} to {}", fmt(lo * scale, unit), fmt(hi * scale, unit)),
                 None => "-".into(),
             };
-            writeln!(out, "{:<34} {:>12} {:>25}", label, fmt(sm.mean * scale, unit), interval)?;
+            writeln!(
+                out,
+                "{:<34} {:>12} {:>25}",
+                label,
+                fmt(sm.mean * scale, unit),
+                interval
+            )?;
         }
     }
     Ok(())
@@ -309,13 +336,13 @@ impl Observer for Progress {
 
     fn advanced(&self, done: u64) {
         self.bar.inc(done);
-        if self.enabled && self.start.elapsed() > Duration::from_secs(1) {
-            if let Ok(mut shown) = self.shown.lock() {
-                if !*shown {
-                    *shown = true;
-                    self.bar.set_draw_target(ProgressDrawTarget::stderr());
-                }
-            }
+        if self.enabled
+            && self.start.elapsed() > Duration::from_secs(1)
+            && let Ok(mut shown) = self.shown.lock()
+            && !*shown
+        {
+            *shown = true;
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
         }
     }
 }

@@ -163,7 +163,11 @@ pub enum RiskGroup {
 
 impl RiskGroup {
     /// Every group, in file order.
-    pub const ALL: [RiskGroup; 3] = [RiskGroup::UnstableLifted, RiskGroup::Marginal, RiskGroup::Sudden];
+    pub const ALL: [RiskGroup; 3] = [
+        RiskGroup::UnstableLifted,
+        RiskGroup::Marginal,
+        RiskGroup::Sudden,
+    ];
 
     /// Name used in files.
     pub fn name(self) -> &'static str {
@@ -279,7 +283,10 @@ impl YearTally {
         let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
         let persons = self.persons as f64;
         let mut out: Vec<(String, f64)> = vec![
-            ("return_rate".into(), ratio(self.returns as f64, self.lifted_at_risk as f64)),
+            (
+                "return_rate".into(),
+                ratio(self.returns as f64, self.lifted_at_risk as f64),
+            ),
             ("returns".into(), self.returns as f64),
             ("returns_persons".into(), self.returns_persons as f64),
             ("lifted_at_risk".into(), self.lifted_at_risk as f64),
@@ -288,7 +295,10 @@ impl YearTally {
                 ratio(self.new_poor as f64, self.never_registered_at_risk as f64),
             ),
             ("new_poor".into(), self.new_poor as f64),
-            ("headcount_rate".into(), ratio(self.poor_persons as f64, persons)),
+            (
+                "headcount_rate".into(),
+                ratio(self.poor_persons as f64, persons),
+            ),
             ("poverty_gap".into(), ratio(self.gap, persons)),
             ("squared_gap".into(), ratio(self.squared_gap, persons)),
             ("monitored".into(), self.monitored as f64),
@@ -298,8 +308,14 @@ impl YearTally {
             ("exited".into(), self.exited as f64),
         ];
         for g in RiskGroup::ALL {
-            out.push((format!("detected_{}", g.name()), self.detected_by_group[g as usize] as f64));
-            out.push((format!("missed_{}", g.name()), self.missed_by_group[g as usize] as f64));
+            out.push((
+                format!("detected_{}", g.name()),
+                self.detected_by_group[g as usize] as f64,
+            ));
+            out.push((
+                format!("missed_{}", g.name()),
+                self.missed_by_group[g as usize] as f64,
+            ));
         }
         out.push((
             "mean_income".into(),
@@ -371,19 +387,37 @@ pub fn summary(years: &[YearTally], panel: &PanelTally) -> Vec<(String, f64)> {
             "cumulative_return_prob".to_string(),
             ratio(panel.ever_returned as f64, panel.initially_lifted as f64),
         ),
-        ("mean_return_rate".into(), ratio(returns as f64, at_risk as f64)),
+        (
+            "mean_return_rate".into(),
+            ratio(returns as f64, at_risk as f64),
+        ),
         (
             "mean_years_to_first_return".into(),
-            ratio(panel.years_to_first_return as f64, panel.ever_returned as f64),
+            ratio(
+                panel.years_to_first_return as f64,
+                panel.ever_returned as f64,
+            ),
         ),
-        ("total_cost".into(), years.iter().map(|y| y.costs.iter().sum::<f64>()).sum()),
+        (
+            "total_cost".into(),
+            years.iter().map(|y| y.costs.iter().sum::<f64>()).sum(),
+        ),
         ("total_returns".into(), returns as f64),
         (
             "transient_share".into(),
-            ratio(panel.total_squared_gap - panel.chronic_squared_gap, panel.total_squared_gap),
+            ratio(
+                panel.total_squared_gap - panel.chronic_squared_gap,
+                panel.total_squared_gap,
+            ),
         ),
-        ("exit_after_one_year".into(), ratio(panel.spells_one_year as f64, panel.spells_started as f64)),
-        ("reentry_within_5y".into(), ratio(panel.reentries as f64, panel.exits_followed as f64)),
+        (
+            "exit_after_one_year".into(),
+            ratio(panel.spells_one_year as f64, panel.spells_started as f64),
+        ),
+        (
+            "reentry_within_5y".into(),
+            ratio(panel.reentries as f64, panel.exits_followed as f64),
+        ),
     ];
     let n = years.len().max(1) as f64;
     let per_year: Vec<Vec<(String, f64)>> = years.iter().map(YearTally::metrics).collect();
@@ -402,16 +436,29 @@ mod tests {
 
     #[test]
     fn attribution_picks_largest_fall() {
-        let f = Falls { illness: 5000.0, disaster: 1000.0, total: 6500.0, ..Falls::default() };
+        let f = Falls {
+            illness: 5000.0,
+            disaster: 1000.0,
+            total: 6500.0,
+            ..Falls::default()
+        };
         assert_eq!(attribute(&f), Cause::Illness);
-        let f = Falls { job: 300.0, total: 9000.0, ..Falls::default() };
+        let f = Falls {
+            job: 300.0,
+            total: 9000.0,
+            ..Falls::default()
+        };
         assert_eq!(attribute(&f), Cause::Other);
     }
 
     #[test]
     fn fgt_on_hand_made_data() {
         // Two persons at y/z = 0.5, two at 1.2: FGT0 = 0.5, FGT1 = 0.25, FGT2 = 0.125.
-        let mut t = YearTally { persons: 4, households: 2, ..YearTally::default() };
+        let mut t = YearTally {
+            persons: 4,
+            households: 2,
+            ..YearTally::default()
+        };
         t.poverty(2, 0.5);
         t.poverty(2, 1.2);
         let m: std::collections::BTreeMap<String, f64> = t.metrics().into_iter().collect();
@@ -422,7 +469,11 @@ mod tests {
 
     #[test]
     fn merge_adds_everything() {
-        let mut a = YearTally { returns: 1, gap: 0.5, ..YearTally::default() };
+        let mut a = YearTally {
+            returns: 1,
+            gap: 0.5,
+            ..YearTally::default()
+        };
         a.spend(Program::Dibao, Actor::Government, 10.0);
         let mut b = a.clone();
         b.merge(&a);

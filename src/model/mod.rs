@@ -23,7 +23,12 @@ pub const HAZARD_NAMES: [&str; HAZARDS] = ["drought", "hail", "frost", "sandstor
 
 /// The hazards of a parameter set, in order.
 pub fn hazards(p: &Params) -> [&Hazard; HAZARDS] {
-    [&p.shocks.drought, &p.shocks.hail, &p.shocks.frost, &p.shocks.sandstorm]
+    [
+        &p.shocks.drought,
+        &p.shocks.hail,
+        &p.shocks.frost,
+        &p.shocks.sandstorm,
+    ]
 }
 
 /// County-wide draws of one year.
@@ -136,7 +141,13 @@ pub fn county_year(p: &Params, replication: u32, t: i32) -> CountyYear {
     let mut failed = 0u16;
     let ind = &p.policy.industry;
     for (i, (name, prog)) in ind.programs.iter().enumerate() {
-        let mut ps = rng::stream(p.simulation.seed, replication, Kind::ProgramYear, rng::name_id(name), year);
+        let mut ps = rng::stream(
+            p.simulation.seed,
+            replication,
+            Kind::ProgramYear,
+            rng::name_id(name),
+            year,
+        );
         let u = rng::uniform(&mut ps);
         if u < prog.failure_probability * (1.0 - ind.risk_sharing) {
             failed |= 1 << i;
@@ -144,7 +155,11 @@ pub fn county_year(p: &Params, replication: u32, t: i32) -> CountyYear {
     }
     let sd = p.shocks.price.sd;
     CountyYear {
-        price: if p.shocks.price.enabled { (sd * n_price - sd * sd / 2.0).exp() } else { 1.0 },
+        price: if p.shocks.price.enabled {
+            (sd * n_price - sd * sd / 2.0).exp()
+        } else {
+            1.0
+        },
         job_shock: p.shocks.job_loss.enabled && u_job < p.shocks.job_loss.probability,
         failed,
     }
@@ -152,7 +167,12 @@ pub fn county_year(p: &Params, replication: u32, t: i32) -> CountyYear {
 
 /// Draw each village's disasters for year index `t`. Each hazard of each village has
 /// its own stream, so changing one hazard leaves the others' draws unchanged.
-pub fn village_years(p: &Params, replication: u32, t: i32, terrain: &[Village]) -> Vec<VillageYear> {
+pub fn village_years(
+    p: &Params,
+    replication: u32,
+    t: i32,
+    terrain: &[Village],
+) -> Vec<VillageYear> {
     let year = stream_year(p, t);
     let hz = hazards(p);
     terrain
@@ -162,7 +182,8 @@ pub fn village_years(p: &Params, replication: u32, t: i32, terrain: &[Village]) 
             let mut out = VillageYear::default();
             for (k, h) in hz.iter().enumerate() {
                 let id = (v as u64) * HAZARDS as u64 + k as u64;
-                let mut s = rng::stream(p.simulation.seed, replication, Kind::VillageYear, id, year);
+                let mut s =
+                    rng::stream(p.simulation.seed, replication, Kind::VillageYear, id, year);
                 let u = rng::uniform(&mut s);
                 let (prob, mean) = if village.dry {
                     (h.probability_dry, h.loss_mean_dry)
@@ -230,8 +251,13 @@ pub const DRAWS_PER_HOUSEHOLD_YEAR: (usize, usize) = (16, 6);
 impl Draws {
     /// Draw household `id`'s year `t`.
     pub fn new(p: &Params, replication: u32, id: u64, t: i32) -> Self {
-        let mut s: Stream =
-            rng::stream(p.simulation.seed, replication, Kind::HouseholdYear, id, stream_year(p, t));
+        let mut s: Stream = rng::stream(
+            p.simulation.seed,
+            replication,
+            Kind::HouseholdYear,
+            id,
+            stream_year(p, t),
+        );
         let mut u = || rng::uniform(&mut s);
         let retire = u();
         let entry = u();
@@ -374,7 +400,10 @@ pub struct YearRecord {
 pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
     let p = ctx.p;
     let d = Draws::new(p, ctx.replication, h.id, ctx.t);
-    let mut r = YearRecord { t: ctx.t, ..YearRecord::default() };
+    let mut r = YearRecord {
+        t: ctx.t,
+        ..YearRecord::default()
+    };
     let g = ctx.growth;
 
     // 1. Demography.
@@ -388,7 +417,10 @@ pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
         if f64::from(h.head_age) >= dem.elderly_age && h.elderly == 0 {
             h.elderly = 1;
         }
-        if f64::from(h.head_age) >= dem.retirement_age && h.labour > 0 && d.retire < dem.retirement_probability {
+        if f64::from(h.head_age) >= dem.retirement_age
+            && h.labour > 0
+            && d.retire < dem.retirement_probability
+        {
             h.labour -= 1;
             r.retired = true;
         } else if h.labour + h.elderly < h.size && d.entry < dem.labour_entry_probability {
@@ -402,7 +434,11 @@ pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
     let ss = &p.policy.social_security;
     if ill.enabled {
         let age_factor = 1.0 + ill.age_slope * (f64::from(h.head_age) - 50.0).max(0.0);
-        let chronic_factor = if h.chronic > 0 { ill.chronic_multiplier } else { 1.0 };
+        let chronic_factor = if h.chronic > 0 {
+            ill.chronic_multiplier
+        } else {
+            1.0
+        };
         let prob = (ill.probability * age_factor * chronic_factor).min(1.0);
         r.ill = d.ill < prob;
         if r.ill {
@@ -424,14 +460,28 @@ pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
     // bills, and brings medical assistance with it.
     let dibao_on = ss.enabled && ss.dibao.enabled;
     let dib = if dibao_on {
-        policy::dibao(&ss.dibao, ctx.dibao_standard, f64::from(h.assessed), f64::from(h.size), h.on_dibao, f64::from(h.dibao_access), d.dibao)
+        policy::dibao(
+            &ss.dibao,
+            ctx.dibao_standard,
+            f64::from(h.assessed),
+            f64::from(h.size),
+            h.on_dibao,
+            f64::from(h.dibao_access),
+            d.dibao,
+        )
     } else {
         policy::DibaoDecision::default()
     };
     h.on_dibao = dib.enrolled;
     r.on_dibao = dib.enrolled;
     r.dibao = dib.payment;
-    r.cover = policy::medical_cover(r.medical_bill, &cover, h.medical_insured, h.on_dibao || h.monitored, h.on_dibao);
+    r.cover = policy::medical_cover(
+        r.medical_bill,
+        &cover,
+        h.medical_insured,
+        h.on_dibao || h.monitored,
+        h.on_dibao,
+    );
 
     // 3. Disasters.
     let village = ctx.villages[h.village as usize];
@@ -440,7 +490,8 @@ pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
     let mut keep_livestock = 1.0;
     for (k, hz) in hazards(p).iter().enumerate() {
         if village.loss[k] > 0.0 && d.hit[k] < hz.affected_share {
-            let loss = (village.loss[k] * (spread * d.spread - spread * spread / 2.0).exp()).min(1.0);
+            let loss =
+                (village.loss[k] * (spread * d.spread - spread * spread / 2.0).exp()).min(1.0);
             keep_farm *= 1.0 - loss;
             keep_livestock *= 1.0 - hz.livestock_loss;
             r.hazards |= 1 << k;
@@ -458,9 +509,11 @@ pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
         h.u = 0.0;
         0.0
     };
-    let multiplier = (f64::from(h.alpha) + f64::from(h.u) + transitory - ctx.variance_correction).exp();
+    let multiplier =
+        (f64::from(h.alpha) + f64::from(h.u) + transitory - ctx.variance_correction).exp();
     let irrigated = f64::from(h.irrigated);
-    let per_mu = irrigated * inc.farm_net_per_mu_irrigated + (1.0 - irrigated) * inc.farm_net_per_mu_dry;
+    let per_mu =
+        irrigated * inc.farm_net_per_mu_irrigated + (1.0 - irrigated) * inc.farm_net_per_mu_dry;
     let expected_farm = f64::from(h.land) * per_mu * g * multiplier;
     let potential_farm = expected_farm * ctx.county.price;
     r.farm = potential_farm * keep_farm;
@@ -474,7 +527,11 @@ pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
     let p_star = population::employment_probability(p, f64::from(h.skill), f64::from(h.m));
     let sep = inc.job_separation;
     let mut keep = 1.0 - sep;
-    let mut find = if p_star >= 1.0 { 1.0 } else { (sep * p_star / (1.0 - p_star)).min(1.0) };
+    let mut find = if p_star >= 1.0 {
+        1.0
+    } else {
+        (sep * p_star / (1.0 - p_star)).min(1.0)
+    };
     r.job_shock = ctx.county.job_shock;
     if r.job_shock {
         keep *= p.shocks.job_loss.employment_multiplier;
@@ -486,7 +543,11 @@ pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
     r.employed = (kept + found) as u8;
     h.jobs = r.employed;
     let ws = inc.wage_sigma;
-    r.wage = f64::from(r.employed) * inc.wage_mean * g * (ws * d.wage - ws * ws / 2.0).exp() * multiplier;
+    r.wage = f64::from(r.employed)
+        * inc.wage_mean
+        * g
+        * (ws * d.wage - ws * ws / 2.0).exp()
+        * multiplier;
 
     let ind = &p.policy.industry;
     if ind.enabled {
@@ -495,7 +556,9 @@ pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
                 continue;
             }
             let s = prog.income_sigma;
-            let mut income = prog.income_mean * g * (s * d.program - s * s / 2.0).exp()
+            let mut income = prog.income_mean
+                * g
+                * (s * d.program - s * s / 2.0).exp()
                 * (1.0 + prog.motivation_effect * (f64::from(h.m) - 0.5));
             if ctx.county.failed & (1 << i) != 0 {
                 income *= prog.failure_income_share;
@@ -510,9 +573,19 @@ pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
     }
     r.other_transfers = inc.other_transfers_per_capita * f64::from(h.size) * g;
     if ss.enabled && ss.agricultural_insurance.enabled && h.agri_insured {
-        r.agri = policy::agricultural_insurance(&ss.agricultural_insurance, expected_farm, r.farm_loss_share);
+        r.agri = policy::agricultural_insurance(
+            &ss.agricultural_insurance,
+            expected_farm,
+            r.farm_loss_share,
+        );
     }
-    r.gross = r.farm + r.wage + r.assets + r.industry + r.dibao + r.pension + r.other_transfers
+    r.gross = r.farm
+        + r.wage
+        + r.assets
+        + r.industry
+        + r.dibao
+        + r.pension
+        + r.other_transfers
         + r.agri.indemnity
         - r.agri.farmer_premium;
     let pre = settle(h, r.cover.out_of_pocket, r.gross, ctx);
@@ -623,11 +696,19 @@ pub fn finish(
     r.served = served && r.detected;
     let (extra_income, medical_relief) = if r.served {
         let pk = &r.package;
-        (pk.topup + pk.conditional + pk.job, pk.medical.min(r.cover.out_of_pocket))
+        (
+            pk.topup + pk.conditional + pk.job,
+            pk.medical.min(r.cover.out_of_pocket),
+        )
     } else {
         (0.0, 0.0)
     };
-    let s = settle(h, r.cover.out_of_pocket - medical_relief, r.gross + extra_income, ctx);
+    let s = settle(
+        h,
+        r.cover.out_of_pocket - medical_relief,
+        r.gross + extra_income,
+        ctx,
+    );
     r.rigid = s.rigid;
     r.from_savings = s.from_savings;
     r.borrowed = s.borrowed;
@@ -659,7 +740,8 @@ pub fn finish(
     }
     if r.returned {
         let labour_fall = if r.working < h.prev_working && h.prev_working > 0 {
-            f64::from(h.prev_wage) * f64::from(h.prev_working - r.working) / f64::from(h.prev_working)
+            f64::from(h.prev_wage) * f64::from(h.prev_working - r.working)
+                / f64::from(h.prev_working)
         } else {
             0.0
         };
@@ -703,7 +785,11 @@ pub fn finish(
         tally.served += 1;
         let government = mon.budget_per_household;
         let society = mon.social_fund_per_household;
-        let gov_share = if government + society > 0.0 { government / (government + society) } else { 1.0 };
+        let gov_share = if government + society > 0.0 {
+            government / (government + society)
+        } else {
+            1.0
+        };
         let pk = r.package;
         for (program, amount) in [
             (Program::MonitoringTopup, pk.topup + pk.conditional),
@@ -713,11 +799,11 @@ pub fn finish(
             tally.spend(program, Actor::Government, amount * gov_share);
             tally.spend(program, Actor::Society, amount * (1.0 - gov_share));
         }
-        if let Some(i) = ctx.enrol_program {
-            if h.programs == 0 {
-                h.programs |= 1 << i;
-                r.enrolled = true;
-            }
+        if let Some(i) = ctx.enrol_program
+            && h.programs == 0
+        {
+            h.programs |= 1 << i;
+            r.enrolled = true;
         }
     }
     if mon.enabled {
@@ -759,13 +845,29 @@ pub fn finish(
     // Safety-net costs.
     tally.spend(Program::MedicalInsurance, Actor::Government, r.cover.basic);
     tally.spend(Program::SeriousIllness, Actor::Market, r.cover.serious);
-    tally.spend(Program::MedicalAssistance, Actor::Government, r.cover.assistance);
+    tally.spend(
+        Program::MedicalAssistance,
+        Actor::Government,
+        r.cover.assistance,
+    );
     tally.spend(Program::Dibao, Actor::Government, r.dibao);
     tally.spend(Program::Pension, Actor::Government, r.pension);
     let premium = r.agri.farmer_premium + r.agri.subsidy;
-    tally.spend(Program::AgriculturalInsurance, Actor::Government, r.agri.subsidy);
-    tally.spend(Program::AgriculturalInsurance, Actor::Households, r.agri.farmer_premium);
-    tally.spend(Program::AgriculturalInsurance, Actor::Market, r.agri.indemnity - premium);
+    tally.spend(
+        Program::AgriculturalInsurance,
+        Actor::Government,
+        r.agri.subsidy,
+    );
+    tally.spend(
+        Program::AgriculturalInsurance,
+        Actor::Households,
+        r.agri.farmer_premium,
+    );
+    tally.spend(
+        Program::AgriculturalInsurance,
+        Actor::Market,
+        r.agri.indemnity - premium,
+    );
     // Households' own rigid medical spending is theirs, outside any program.
     tally.actors[Actor::Households as usize] += r.cover.out_of_pocket - medical_relief;
 
@@ -858,7 +960,11 @@ pub fn finish(
     h.prev_wage = r.wage as f32;
     h.prev_industry = r.industry as f32;
     h.prev_working = r.working;
-    let topup_paid = if r.served { r.package.topup + r.package.conditional } else { 0.0 };
+    let topup_paid = if r.served {
+        r.package.topup + r.package.conditional
+    } else {
+        0.0
+    };
     h.assessed = (r.y - (r.dibao + topup_paid) / size).max(-1e9) as f32;
 }
 
@@ -889,4 +995,103 @@ pub fn close_panel(h: &Household, years: u32, panel: &mut PanelTally) {
     panel.total_squared_gap += f64::from(h.sum_squared_gap) / n;
     let mean = f64::from(h.sum_relative_income) / n;
     panel.chronic_squared_gap += (1.0 - mean).clamp(0.0, 1.0).powi(2);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Source;
+
+    fn setup(exit_years: u32) -> (Params, Vec<Village>, Household) {
+        let s = Source::new(None)
+            .flag("policy.monitoring.exit_years", exit_years, "test")
+            .load()
+            .unwrap();
+        let terrain = population::villages(&s.params, 0);
+        let h = population::household(&s.params, &terrain, 0, 5);
+        (s.params, terrain, h)
+    }
+
+    #[test]
+    fn monitored_household_exits_after_stated_years_above_threshold() {
+        let (p, terrain, mut h) = setup(2);
+        let villages = vec![VillageYear::default(); terrain.len()];
+        let motivation = vec![0.5; terrain.len()];
+        let county = CountyYear {
+            price: 1.0,
+            job_shock: false,
+            failed: 0,
+        };
+        let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, county);
+        h.monitored = true;
+        h.debt = 0.0;
+        let rich = ctx.tau * f64::from(h.size) * 3.0;
+        let mut exits = Vec::new();
+        for _ in 0..3 {
+            let mut r = YearRecord {
+                gross: rich,
+                ..YearRecord::default()
+            };
+            let (mut tally, mut panel) = (YearTally::default(), PanelTally::default());
+            finish(&mut h, &mut r, false, &ctx, &mut tally, &mut panel);
+            assert!(r.y >= ctx.tau);
+            exits.push((r.exited, h.monitored));
+        }
+        assert_eq!(exits, vec![(false, true), (true, false), (false, false)]);
+    }
+
+    #[test]
+    fn settlement_uses_savings_then_income_then_debt() {
+        let (p, terrain, mut h) = setup(1);
+        let villages = vec![VillageYear::default(); terrain.len()];
+        let motivation = vec![0.5; terrain.len()];
+        let county = CountyYear {
+            price: 1.0,
+            job_shock: false,
+            failed: 0,
+        };
+        let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, county);
+        h.savings = 1000.0;
+        h.debt = 0.0;
+        let f = &p.finance;
+        let gross = 20000.0;
+        let s = settle(&h, 20000.0, gross, &ctx);
+        assert_eq!(s.from_savings, 1000.0);
+        let counted = f.borrowing_threshold * gross;
+        assert!((s.rigid - counted).abs() < 1e-9);
+        assert!((s.borrowed - (19000.0 - counted)).abs() < 1e-9);
+        assert!((s.debt - s.borrowed).abs() < 1e-9);
+        assert!((s.y - (gross - counted) / f64::from(h.size)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn served_package_raises_income_by_its_amount() {
+        let (p, terrain, mut h) = setup(1);
+        let villages = vec![VillageYear::default(); terrain.len()];
+        let motivation = vec![0.5; terrain.len()];
+        let county = CountyYear {
+            price: 1.0,
+            job_shock: false,
+            failed: 0,
+        };
+        let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, county);
+        h.debt = 0.0;
+        let base = YearRecord {
+            gross: 4000.0,
+            detected: true,
+            package: Package {
+                topup: 2000.0,
+                ..Package::default()
+            },
+            ..YearRecord::default()
+        };
+        let (mut t, mut pt) = (YearTally::default(), PanelTally::default());
+        let mut unserved = base.clone();
+        finish(&mut h.clone(), &mut unserved, false, &ctx, &mut t, &mut pt);
+        let mut served = base;
+        finish(&mut h, &mut served, true, &ctx, &mut t, &mut pt);
+        assert!((served.y - unserved.y - 2000.0 / f64::from(h.size)).abs() < 1e-9);
+        assert_eq!(t.served, 1);
+        assert!(t.costs[Program::MonitoringTopup as usize] > 0.0);
+    }
 }

@@ -32,7 +32,10 @@ pub enum OutputError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io { path: path.to_path_buf(), source }
+    move |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Per-metric figures of a run, built once and written to several files.
@@ -112,7 +115,14 @@ impl Tables {
         for (t, year) in self.years.iter().enumerate() {
             for (i, name) in self.yearly_names.iter().enumerate() {
                 let s = stats::summarize(&self.yearly[t][i]);
-                let _ = writeln!(out, "{},{},{},{}", self.scenario, year, name, stats_fields(&s));
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{}",
+                    self.scenario,
+                    year,
+                    name,
+                    stats_fields(&s)
+                );
             }
         }
         out
@@ -121,11 +131,19 @@ impl Tables {
     /// `replications.csv`.
     pub fn replications_csv(&self) -> String {
         let mut out = String::from("scenario,replication,year,metric,value\n");
-        let reps = self.yearly.first().and_then(|y| y.first()).map_or(0, Vec::len);
+        let reps = self
+            .yearly
+            .first()
+            .and_then(|y| y.first())
+            .map_or(0, Vec::len);
         for r in 0..reps {
             for (t, year) in self.years.iter().enumerate() {
                 for (i, name) in self.yearly_names.iter().enumerate() {
-                    let _ = writeln!(out, "{},{},{},{},{}", self.scenario, r, year, name, self.yearly[t][i][r]);
+                    let _ = writeln!(
+                        out,
+                        "{},{},{},{},{}",
+                        self.scenario, r, year, name, self.yearly[t][i][r]
+                    );
                 }
             }
         }
@@ -146,12 +164,23 @@ impl Tables {
     pub fn causes_csv(&self) -> String {
         let mut out = String::from("scenario,year,cause,returns_mean,share\n");
         for (t, year) in self.years.iter().enumerate() {
-            let means: Vec<f64> = self.causes[t].iter().map(|v| stats::summarize(v).mean).collect();
+            let means: Vec<f64> = self.causes[t]
+                .iter()
+                .map(|v| stats::summarize(v).mean)
+                .collect();
             let total: f64 = means.iter().sum();
             for c in Cause::ALL {
                 let m = means[c as usize];
                 let share = if total > 0.0 { m / total } else { 0.0 };
-                let _ = writeln!(out, "{},{},{},{},{}", self.scenario, year, c.name(), m, share);
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{},{}",
+                    self.scenario,
+                    year,
+                    c.name(),
+                    m,
+                    share
+                );
             }
         }
         out
@@ -198,7 +227,13 @@ pub struct Manifest {
 }
 
 /// Write every file of a run into `dir`, atomically.
-pub fn write_run(dir: &Path, force: bool, s: &Scenario, tables: &Tables, manifest: &Manifest) -> Result<(), OutputError> {
+pub fn write_run(
+    dir: &Path,
+    force: bool,
+    s: &Scenario,
+    tables: &Tables,
+    manifest: &Manifest,
+) -> Result<(), OutputError> {
     let files = [
         ("yearly.csv", tables.yearly_csv()),
         ("replications.csv", tables.replications_csv()),
@@ -222,7 +257,10 @@ pub fn write_dir(dir: &Path, force: bool, files: &[(&str, String)]) -> Result<()
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent).map_err(io(&parent))?;
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
     let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
@@ -272,7 +310,12 @@ pub fn timestamp() -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}{m:02}{d:02}-{:02}{:02}{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]

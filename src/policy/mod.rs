@@ -55,7 +55,10 @@ pub fn medical_cover(
     let serious = match cover.serious {
         Some(si) if insured => {
             let (ded, rate) = if priority {
-                (si.deductible * si.priority_deductible_factor, si.reimbursement + si.priority_bonus)
+                (
+                    si.deductible * si.priority_deductible_factor,
+                    si.reimbursement + si.priority_bonus,
+                )
             } else {
                 (si.deductible, si.reimbursement)
             };
@@ -142,7 +145,11 @@ pub struct AgriCover {
 }
 
 /// Premium on expected output; indemnity on the loss share above the deductible.
-pub fn agricultural_insurance(a: &AgriculturalInsurance, expected_output: f64, loss_share: f64) -> AgriCover {
+pub fn agricultural_insurance(
+    a: &AgriculturalInsurance,
+    expected_output: f64,
+    loss_share: f64,
+) -> AgriCover {
     let premium = a.premium_rate * expected_output;
     AgriCover {
         farmer_premium: premium * a.farmer_premium_share,
@@ -163,8 +170,8 @@ pub struct EffectiveMonitoring {
 /// Data sharing recovers `data_sharing_detection_gain` of missed detections and cuts
 /// `data_sharing_lag_cut` of the lag, both in proportion to `data_sharing`.
 pub fn effective_monitoring(m: &Monitoring) -> EffectiveMonitoring {
-    let detection =
-        m.detection_rate + (1.0 - m.detection_rate) * m.data_sharing * m.data_sharing_detection_gain;
+    let detection = m.detection_rate
+        + (1.0 - m.detection_rate) * m.data_sharing * m.data_sharing_detection_gain;
     let lag = m.response_lag * (1.0 - m.data_sharing * m.data_sharing_lag_cut);
     EffectiveMonitoring {
         detection: detection.clamp(0.0, 1.0),
@@ -281,7 +288,11 @@ mod tests {
         mi.deductible = 1000.0;
         mi.reimbursement = 0.6;
         mi.cap = 5000.0;
-        let cover = HealthCover { basic: Some(&mi), serious: None, assistance: None };
+        let cover = HealthCover {
+            basic: Some(&mi),
+            serious: None,
+            assistance: None,
+        };
         let c = medical_cover(6000.0, &cover, true, false, false);
         assert!((c.basic - 3000.0).abs() < 1e-9);
         assert!((c.out_of_pocket - 3000.0).abs() < 1e-9);
@@ -302,7 +313,11 @@ mod tests {
         si.cap = 1000.0;
         si.priority_deductible_factor = 0.5;
         si.priority_bonus = 0.05;
-        let cover = HealthCover { basic: None, serious: Some(&si), assistance: None };
+        let cover = HealthCover {
+            basic: None,
+            serious: Some(&si),
+            assistance: None,
+        };
         let normal = medical_cover(20000.0, &cover, true, false, false);
         assert!((normal.serious - 1000.0).abs() < 1e-9);
         let prio = medical_cover(20000.0, &cover, true, true, false);
@@ -313,7 +328,11 @@ mod tests {
     fn medical_assistance_only_for_dibao() {
         let p = base();
         let ma = p.policy.social_security.medical_assistance.clone();
-        let cover = HealthCover { basic: None, serious: None, assistance: Some(&ma) };
+        let cover = HealthCover {
+            basic: None,
+            serious: None,
+            assistance: Some(&ma),
+        };
         let yes = medical_cover(10000.0, &cover, true, false, true);
         assert!((yes.assistance - ma.reimbursement * 10000.0).abs() < 1e-9);
         let no = medical_cover(10000.0, &cover, true, false, false);
@@ -358,9 +377,21 @@ mod tests {
     #[test]
     fn budget_serves_neediest_first() {
         let mut claims = vec![
-            Claim { need: 5000.0, index: 0, cost: 100.0 },
-            Claim { need: 1000.0, index: 1, cost: 100.0 },
-            Claim { need: 3000.0, index: 2, cost: 100.0 },
+            Claim {
+                need: 5000.0,
+                index: 0,
+                cost: 100.0,
+            },
+            Claim {
+                need: 1000.0,
+                index: 1,
+                cost: 100.0,
+            },
+            Claim {
+                need: 3000.0,
+                index: 2,
+                cost: 100.0,
+            },
         ];
         let (served, spent) = allocate(&mut claims, 250.0);
         assert_eq!(served, vec![1, 2]);
@@ -397,7 +428,10 @@ mod tests {
         mo.conditional_share = 0.5;
         let pk = package(&m, Some(&mo), 0.2, 4000.0, 1000.0, true, 1, false, 1.0);
         assert!((pk.topup - 800.0).abs() < 1e-9);
-        assert!((pk.conditional - 800.0).abs() < 1e-9, "the job counts as work");
+        assert!(
+            (pk.conditional - 800.0).abs() < 1e-9,
+            "the job counts as work"
+        );
         assert!((pk.job - 6000.0).abs() < 1e-9);
         assert!((pk.medical - 400.0).abs() < 1e-9);
         let idle = package(&m, Some(&mo), 0.2, 4000.0, 0.0, false, 0, false, 1.0);

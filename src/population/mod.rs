@@ -265,10 +265,17 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
     } else {
         u32::from(u_elderly < 0.25 && size >= 3)
     };
-    let mut skill =
-        pop.schooling_mean + pop.schooling_sd * n_skill - if registered { pop.registered_schooling_gap } else { 0.0 };
+    let mut skill = pop.schooling_mean + pop.schooling_sd * n_skill
+        - if registered {
+            pop.registered_schooling_gap
+        } else {
+            0.0
+        };
     let (chronic_p, disabled_p) = if registered {
-        (pop.chronic_share_registered, pop.disability_share_registered)
+        (
+            pop.chronic_share_registered,
+            pop.disability_share_registered,
+        )
     } else {
         (pop.chronic_share_other, pop.disability_share_other)
     };
@@ -276,7 +283,11 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
     let mut disabled = u32::from(u_disabled < disabled_p);
     let sigma_l = pop.land_sigma;
     let land = pop.land_mean * (sigma_l * n_land - sigma_l * sigma_l / 2.0).exp();
-    let mut irrigated = if dry { pop.irrigated_share_dry } else { pop.irrigated_share_plain };
+    let mut irrigated = if dry {
+        pop.irrigated_share_dry
+    } else {
+        pop.irrigated_share_plain
+    };
     let sigma_a = pop.assets_sigma;
     let mut assets = pop.assets_mean * (sigma_a * n_assets - sigma_a * sigma_a / 2.0).exp();
     // Exponential savings: many households hold little.
@@ -324,7 +335,11 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
             _ => {}
         }
     }
-    let m_mean = if registered { pop.motivation_mean_registered } else { pop.motivation_mean_other };
+    let m_mean = if registered {
+        pop.motivation_mean_registered
+    } else {
+        pop.motivation_mean_other
+    };
     let m = beta(&mut s, m_mean, pop.motivation_concentration) * motivation_scale;
 
     let labour = labour.min(size);
@@ -335,7 +350,11 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
     let mut programs = 0u16;
     let key = rng::mix(p.simulation.seed ^ rng::mix(u64::from(replication) ^ rng::mix(id)));
     for (i, (name, prog)) in p.policy.industry.programs.iter().enumerate() {
-        let coverage = if registered { prog.coverage_registered } else { prog.coverage_other };
+        let coverage = if registered {
+            prog.coverage_registered
+        } else {
+            prog.coverage_other
+        };
         let draw = (rng::mix(key ^ rng::name_id(name)) >> 11) as f64 / (1u64 << 53) as f64;
         if draw < coverage {
             programs |= 1 << i;
@@ -355,7 +374,11 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         cause,
         registered,
         medical_insured: u_med < p.policy.social_security.medical_insurance.participation,
-        agri_insured: u_agri < p.policy.social_security.agricultural_insurance.participation,
+        agri_insured: u_agri
+            < p.policy
+                .social_security
+                .agricultural_insurance
+                .participation,
         on_dibao: false,
         monitored: false,
         poor_prev: false,
@@ -430,6 +453,9 @@ mod tests {
             .count();
         let share = lifted as f64 / n as f64;
         // sd ~ 0.0028
-        assert!((share - s.params.population.lifted_share).abs() < 0.012, "{share}");
+        assert!(
+            (share - s.params.population.lifted_share).abs() < 0.012,
+            "{share}"
+        );
     }
 }

@@ -57,7 +57,8 @@ pub struct RunResult {
 pub fn run(s: &Scenario, observer: &dyn Observer) -> RunResult {
     let started = Instant::now();
     let sim = &s.params.simulation;
-    let total = sim.households * u64::from(sim.years + sim.burn_in_years) * u64::from(sim.replications);
+    let total =
+        sim.households * u64::from(sim.years + sim.burn_in_years) * u64::from(sim.replications);
     observer.started(total);
     let replications = (0..sim.replications)
         .into_par_iter()
@@ -97,7 +98,12 @@ fn village_motivation(pop: &[Household], villages: usize) -> Vec<f64> {
 }
 
 /// Run one replication; `inspect` sees every recorded household-year.
-pub fn replication(s: &Scenario, index: u32, observer: &dyn Observer, inspect: Option<Inspector<'_>>) -> Replication {
+pub fn replication(
+    s: &Scenario,
+    index: u32,
+    observer: &dyn Observer,
+    inspect: Option<Inspector<'_>>,
+) -> Replication {
     let p0 = &s.params;
     let n = p0.simulation.households as usize;
     let terrain = population::villages(p0, index);
@@ -134,7 +140,11 @@ pub fn replication(s: &Scenario, index: u32, observer: &dyn Observer, inspect: O
             .iter()
             .enumerate()
             .filter(|(_, r)| r.detected)
-            .map(|(i, r)| Claim { need: r.y_pre, index: i, cost: r.package.cost() })
+            .map(|(i, r)| Claim {
+                need: r.y_pre,
+                index: i,
+                cost: r.package.cost(),
+            })
             .collect();
         let budget = (mon.budget_per_household + mon.social_fund_per_household) * n as f64;
         let (served, _) = policy::allocate(&mut claims, budget);
@@ -171,5 +181,9 @@ pub fn replication(s: &Scenario, index: u32, observer: &dyn Observer, inspect: O
     for h in &pop {
         model::close_panel(h, p0.simulation.years, &mut panel);
     }
-    Replication { index, years, panel }
+    Replication {
+        index,
+        years,
+        panel,
+    }
 }

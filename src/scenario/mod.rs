@@ -92,7 +92,8 @@ impl Source {
     /// Add a `--set KEY=VALUE` argument.
     pub fn set(mut self, arg: &str) -> Result<Self, ScenarioError> {
         let (key, leaf) = tree::parse_set(arg, "--set")?;
-        self.overrides.push((key, value_text(&leaf.value), "--set".into()));
+        self.overrides
+            .push((key, value_text(&leaf.value), "--set".into()));
         Ok(self)
     }
 
@@ -111,7 +112,8 @@ impl Source {
         let (merged, events, top) = match &self.path {
             None => (baseline.values.clone(), Vec::new(), baseline.clone()),
             Some(path) => {
-                let (values, events, top) = load_chain(path, &path.display().to_string(), &mut chain, None)?;
+                let (values, events, top) =
+                    load_chain(path, &path.display().to_string(), &mut chain, None)?;
                 (values, events, top)
             }
         };
@@ -162,7 +164,9 @@ fn load_chain(
     }
     if chain.len() >= MAX_EXTENDS_DEPTH {
         return Err(ScenarioError::ExtendsTooDeep {
-            at: from.map(|l| l.origin.clone()).unwrap_or_else(|| Origin::flag(shown)),
+            at: from
+                .map(|l| l.origin.clone())
+                .unwrap_or_else(|| Origin::flag(shown)),
             limit: MAX_EXTENDS_DEPTH,
         });
     }
@@ -183,11 +187,7 @@ fn load_chain(
             let target = value_text(&leaf.value);
             let base = path.parent().unwrap_or(Path::new("."));
             let resolved = base.join(&target);
-            let shown = if Path::new(&target).is_absolute() || base.as_os_str().is_empty() {
-                resolved.display().to_string()
-            } else {
-                resolved.display().to_string()
-            };
+            let shown = resolved.display().to_string();
             let (v, e, _) = load_chain(&resolved, &shown, chain, Some(leaf))?;
             (v, e)
         }
@@ -287,10 +287,10 @@ impl Schema {
                 siblings.insert(rest.split('.').next().unwrap_or(rest).to_string());
             }
         }
-        if let Some(program) = parent.strip_prefix(PROGRAMS) {
-            if !program.contains('.') {
-                siblings.extend(self.program_fields.keys().cloned());
-            }
+        if let Some(program) = parent.strip_prefix(PROGRAMS)
+            && !program.contains('.')
+        {
+            siblings.extend(self.program_fields.keys().cloned());
         }
         let suggestion = tree::closest(last, siblings.iter().map(String::as_str))
             .map(|s| format!("{sibling_prefix}{s}"))
@@ -306,8 +306,11 @@ impl Schema {
     fn check_programs_complete(&self, values: &Flat) -> Result<(), ScenarioError> {
         let mut programs: BTreeMap<&str, (BTreeSet<&str>, &Origin)> = BTreeMap::new();
         for (key, leaf) in values {
-            if let Some((name, field)) = key.strip_prefix(PROGRAMS).and_then(|r| r.split_once('.')) {
-                let entry = programs.entry(name).or_insert((BTreeSet::new(), &leaf.origin));
+            if let Some((name, field)) = key.strip_prefix(PROGRAMS).and_then(|r| r.split_once('.'))
+            {
+                let entry = programs
+                    .entry(name)
+                    .or_insert((BTreeSet::new(), &leaf.origin));
                 entry.0.insert(field);
                 if leaf.origin.line > 0 && (entry.1.line == 0 || leaf.origin.line < entry.1.line) {
                     entry.1 = &leaf.origin;
@@ -361,7 +364,9 @@ fn check_type(key: &str, expected: &Value, leaf: &Leaf) -> Result<(), ScenarioEr
                 Ok(())
             }
         }
-        (Value::Integer(_), Value::Float(_)) => Err(wrong("a whole number, without a decimal point")),
+        (Value::Integer(_), Value::Float(_)) => {
+            Err(wrong("a whole number, without a decimal point"))
+        }
         (Value::Integer(_), _) => Err(wrong("a whole number")),
         (Value::Boolean(_), Value::Boolean(_)) => Ok(()),
         (Value::Boolean(_), _) => Err(wrong("true or false")),
@@ -436,7 +441,7 @@ fn resolve(
                     key: format!("{key}.year"),
                     value: v.to_string(),
                     rule: format!(
-                        "an event year must be a whole year within the horizon {start}..={last}"
+                        "an event year must be a whole year within the horizon {start}..={last}; move the event or set simulation.years (--years) to reach it"
                     ),
                 });
             }
@@ -460,7 +465,8 @@ fn resolve(
                 at: raw.origin.clone(),
                 key: format!("{key}.set"),
                 value: "empty".into(),
-                rule: "an event must change at least one parameter in its [events.set] table".into(),
+                rule: "an event must change at least one parameter in its [events.set] table"
+                    .into(),
             });
         }
         schema.check(&raw.set)?;
@@ -486,7 +492,11 @@ fn resolve(
                 year,
                 duration,
                 description: raw.description.clone(),
-                set: raw.set.iter().map(|(k, l)| (k.clone(), l.value.clone())).collect(),
+                set: raw
+                    .set
+                    .iter()
+                    .map(|(k, l)| (k.clone(), l.value.clone()))
+                    .collect(),
             },
             raw.set.clone(),
         ));
@@ -568,7 +578,11 @@ impl Scenario {
             .filter(|k| self.values.get(*k) != other.values.get(*k))
             .map(|k| {
                 let show = |v: Option<&Value>| v.map(value_text).unwrap_or_else(|| "-".into());
-                (k.clone(), show(self.values.get(k)), show(other.values.get(k)))
+                (
+                    k.clone(),
+                    show(self.values.get(k)),
+                    show(other.values.get(k)),
+                )
             })
             .collect()
     }
@@ -588,7 +602,13 @@ mod tests {
         let s = Scenario::baseline().unwrap();
         assert_eq!(s.name, "baseline");
         assert_eq!(s.yearly.len(), s.params.simulation.years as usize);
-        assert!(s.params.policy.industry.programs.contains_key(TEMPLATE_PROGRAM));
+        assert!(
+            s.params
+                .policy
+                .industry
+                .programs
+                .contains_key(TEMPLATE_PROGRAM)
+        );
     }
 
     #[test]

@@ -113,14 +113,7 @@ pub fn parse_file(source: &str, text: &str) -> Result<RawFile, ScenarioError> {
                         .push(parse_event(source, &lines, i, item.get_ref(), at)?);
                 }
             }
-            _ => flatten(
-                source,
-                &lines,
-                name,
-                value.get_ref(),
-                at,
-                &mut file.values,
-            )?,
+            _ => flatten(source, &lines, name, value.get_ref(), at, &mut file.values)?,
         }
     }
     Ok(file)
@@ -233,7 +226,14 @@ fn flatten(
                     rule: "a key name may not be empty or contain `.`; write nested keys unquoted, as a.b = 1".into(),
                 });
             }
-            flatten(source, lines, &format!("{path}.{name}"), v.get_ref(), kat, out)?;
+            flatten(
+                source,
+                lines,
+                &format!("{path}.{name}"),
+                v.get_ref(),
+                kat,
+                out,
+            )?;
         }
         return Ok(());
     }

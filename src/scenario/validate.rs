@@ -54,7 +54,11 @@ impl Checker<'_> {
         if v >= 1 && v <= max {
             Ok(())
         } else {
-            Err(self.fail(key, v, &format!("{what} must be a whole number from 1 to {max}")))
+            Err(self.fail(
+                key,
+                v,
+                &format!("{what} must be a whole number from 1 to {max}"),
+            ))
         }
     }
 }
@@ -63,24 +67,57 @@ impl Checker<'_> {
 pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), ScenarioError> {
     let c = Checker { origin };
     let s = &p.simulation;
-    c.count("simulation.households", s.households, MAX_HOUSEHOLDS, "the number of households")?;
-    c.count("simulation.years", u64::from(s.years), u64::from(MAX_YEARS), "the number of years")?;
+    c.count(
+        "simulation.households",
+        s.households,
+        MAX_HOUSEHOLDS,
+        "the number of households",
+    )?;
+    c.count(
+        "simulation.years",
+        u64::from(s.years),
+        u64::from(MAX_YEARS),
+        "the number of years",
+    )?;
     c.count(
         "simulation.replications",
         u64::from(s.replications),
         u64::from(MAX_REPLICATIONS),
         "the number of replications",
     )?;
-    c.count("simulation.villages", u64::from(s.villages), 65_535, "the number of villages")?;
+    c.count(
+        "simulation.villages",
+        u64::from(s.villages),
+        65_535,
+        "the number of villages",
+    )?;
     if s.burn_in_years > 50 {
-        return Err(c.fail("simulation.burn_in_years", s.burn_in_years, "burn-in must be from 0 to 50 years"));
+        return Err(c.fail(
+            "simulation.burn_in_years",
+            s.burn_in_years,
+            "burn-in must be from 0 to 50 years",
+        ));
     }
     if !(1900..=2200).contains(&s.start_year) {
-        return Err(c.fail("simulation.start_year", s.start_year, "a start year must be between 1900 and 2200"));
+        return Err(c.fail(
+            "simulation.start_year",
+            s.start_year,
+            "a start year must be between 1900 and 2200",
+        ));
     }
 
-    c.positive("poverty_line.base", p.poverty_line.base, "the poverty line must be > 0 CNY per person")?;
-    c.range("poverty_line.annual_growth", p.poverty_line.annual_growth, -0.5, 1.0, "annual growth must be in [-0.5, 1]")?;
+    c.positive(
+        "poverty_line.base",
+        p.poverty_line.base,
+        "the poverty line must be > 0 CNY per person",
+    )?;
+    c.range(
+        "poverty_line.annual_growth",
+        p.poverty_line.annual_growth,
+        -0.5,
+        1.0,
+        "annual growth must be in [-0.5, 1]",
+    )?;
 
     let pop = &p.population;
     for (k, v) in [
@@ -90,7 +127,10 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         ("labour_share", pop.labour_share),
         ("chronic_share_registered", pop.chronic_share_registered),
         ("chronic_share_other", pop.chronic_share_other),
-        ("disability_share_registered", pop.disability_share_registered),
+        (
+            "disability_share_registered",
+            pop.disability_share_registered,
+        ),
         ("disability_share_other", pop.disability_share_other),
         ("irrigated_share_plain", pop.irrigated_share_plain),
         ("irrigated_share_dry", pop.irrigated_share_dry),
@@ -103,56 +143,193 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         return Err(c.fail(
             "population.marginal_share",
             pop.marginal_share,
-            &format!("lifted_share + marginal_share must be <= 1 (lifted_share is {})", pop.lifted_share),
+            &format!(
+                "lifted_share + marginal_share must be <= 1 (lifted_share is {})",
+                pop.lifted_share
+            ),
         ));
     }
-    c.range("population.household_size_mean", pop.household_size_mean, 1.0, 20.0, "mean household size must be in [1, 20] persons")?;
-    c.range("population.head_age_mean", pop.head_age_mean, 16.0, 100.0, "mean head age must be in [16, 100]")?;
+    c.range(
+        "population.household_size_mean",
+        pop.household_size_mean,
+        1.0,
+        20.0,
+        "mean household size must be in [1, 20] persons",
+    )?;
+    c.range(
+        "population.head_age_mean",
+        pop.head_age_mean,
+        16.0,
+        100.0,
+        "mean head age must be in [16, 100]",
+    )?;
     c.nonneg("population.head_age_sd", pop.head_age_sd)?;
-    c.range("population.schooling_mean", pop.schooling_mean, 0.0, 20.0, "mean schooling must be in [0, 20] years")?;
+    c.range(
+        "population.schooling_mean",
+        pop.schooling_mean,
+        0.0,
+        20.0,
+        "mean schooling must be in [0, 20] years",
+    )?;
     c.nonneg("population.schooling_sd", pop.schooling_sd)?;
-    c.range("population.registered_schooling_gap", pop.registered_schooling_gap, -20.0, 20.0, "must be in [-20, 20] years")?;
+    c.range(
+        "population.registered_schooling_gap",
+        pop.registered_schooling_gap,
+        -20.0,
+        20.0,
+        "must be in [-20, 20] years",
+    )?;
     c.money("population.land_mean", pop.land_mean)?;
-    c.range("population.land_sigma", pop.land_sigma, 0.0, 5.0, "a log-normal sigma must be in [0, 5]")?;
+    c.range(
+        "population.land_sigma",
+        pop.land_sigma,
+        0.0,
+        5.0,
+        "a log-normal sigma must be in [0, 5]",
+    )?;
     c.money("population.assets_mean", pop.assets_mean)?;
-    c.range("population.assets_sigma", pop.assets_sigma, 0.0, 5.0, "a log-normal sigma must be in [0, 5]")?;
+    c.range(
+        "population.assets_sigma",
+        pop.assets_sigma,
+        0.0,
+        5.0,
+        "a log-normal sigma must be in [0, 5]",
+    )?;
     c.money("population.savings_mean", pop.savings_mean)?;
-    c.range("population.permanent_sd", pop.permanent_sd, 0.0, 5.0, "a log standard deviation must be in [0, 5]")?;
-    c.range("population.lifted_income_shift", pop.lifted_income_shift, -5.0, 5.0, "a log-income shift must be in [-5, 5]")?;
-    c.range("population.marginal_income_shift", pop.marginal_income_shift, -5.0, 5.0, "a log-income shift must be in [-5, 5]")?;
-    c.range("population.motivation_concentration", pop.motivation_concentration, 0.01, 1e4, "a Beta concentration must be > 0")?;
+    c.range(
+        "population.permanent_sd",
+        pop.permanent_sd,
+        0.0,
+        5.0,
+        "a log standard deviation must be in [0, 5]",
+    )?;
+    c.range(
+        "population.lifted_income_shift",
+        pop.lifted_income_shift,
+        -5.0,
+        5.0,
+        "a log-income shift must be in [-5, 5]",
+    )?;
+    c.range(
+        "population.marginal_income_shift",
+        pop.marginal_income_shift,
+        -5.0,
+        5.0,
+        "a log-income shift must be in [-5, 5]",
+    )?;
+    c.range(
+        "population.motivation_concentration",
+        pop.motivation_concentration,
+        0.01,
+        1e4,
+        "a Beta concentration must be > 0",
+    )?;
     let mut total = 0.0;
     for (k, v) in pop.causes.shares() {
         c.prob(&format!("population.causes.{k}"), v)?;
         total += v;
     }
     if (total - 1.0).abs() > 1e-6 {
-        return Err(c.fail("population.causes.illness", total, "the shares in [population.causes] must sum to 1; this is their sum"));
+        return Err(c.fail(
+            "population.causes.illness",
+            total,
+            "the shares in [population.causes] must sum to 1; this is their sum",
+        ));
     }
 
     let inc = &p.income;
-    c.range("income.nominal_growth", inc.nominal_growth, -0.5, 1.0, "annual growth must be in [-0.5, 1]")?;
-    c.money("income.farm_net_per_mu_irrigated", inc.farm_net_per_mu_irrigated)?;
+    c.range(
+        "income.nominal_growth",
+        inc.nominal_growth,
+        -0.5,
+        1.0,
+        "annual growth must be in [-0.5, 1]",
+    )?;
+    c.money(
+        "income.farm_net_per_mu_irrigated",
+        inc.farm_net_per_mu_irrigated,
+    )?;
     c.money("income.farm_net_per_mu_dry", inc.farm_net_per_mu_dry)?;
     c.money("income.wage_mean", inc.wage_mean)?;
-    c.range("income.wage_sigma", inc.wage_sigma, 0.0, 5.0, "a log-normal sigma must be in [0, 5]")?;
+    c.range(
+        "income.wage_sigma",
+        inc.wage_sigma,
+        0.0,
+        5.0,
+        "a log-normal sigma must be in [0, 5]",
+    )?;
     c.prob("income.employment_base", inc.employment_base)?;
-    c.range("income.employment_schooling_effect", inc.employment_schooling_effect, -10.0, 10.0, "a logit effect must be in [-10, 10]")?;
-    c.range("income.employment_motivation_effect", inc.employment_motivation_effect, -10.0, 10.0, "a logit effect must be in [-10, 10]")?;
+    c.range(
+        "income.employment_schooling_effect",
+        inc.employment_schooling_effect,
+        -10.0,
+        10.0,
+        "a logit effect must be in [-10, 10]",
+    )?;
+    c.range(
+        "income.employment_motivation_effect",
+        inc.employment_motivation_effect,
+        -10.0,
+        10.0,
+        "a logit effect must be in [-10, 10]",
+    )?;
     c.prob("income.job_separation", inc.job_separation)?;
-    c.range("income.asset_return", inc.asset_return, -1.0, 1.0, "an asset return must be in [-1, 1]")?;
-    c.money("income.other_transfers_per_capita", inc.other_transfers_per_capita)?;
+    c.range(
+        "income.asset_return",
+        inc.asset_return,
+        -1.0,
+        1.0,
+        "an asset return must be in [-1, 1]",
+    )?;
+    c.money(
+        "income.other_transfers_per_capita",
+        inc.other_transfers_per_capita,
+    )?;
 
     let d = &p.demography;
-    c.range("demography.retirement_age", d.retirement_age, 16.0, 120.0, "an age must be in [16, 120]")?;
-    c.prob("demography.retirement_probability", d.retirement_probability)?;
-    c.prob("demography.labour_entry_probability", d.labour_entry_probability)?;
-    c.range("demography.succession_age", d.succession_age, 30.0, 120.0, "an age must be in [30, 120]")?;
-    c.range("demography.successor_age", d.successor_age, 16.0, 100.0, "an age must be in [16, 100]")?;
+    c.range(
+        "demography.retirement_age",
+        d.retirement_age,
+        16.0,
+        120.0,
+        "an age must be in [16, 120]",
+    )?;
+    c.prob(
+        "demography.retirement_probability",
+        d.retirement_probability,
+    )?;
+    c.prob(
+        "demography.labour_entry_probability",
+        d.labour_entry_probability,
+    )?;
+    c.range(
+        "demography.succession_age",
+        d.succession_age,
+        30.0,
+        120.0,
+        "an age must be in [30, 120]",
+    )?;
+    c.range(
+        "demography.successor_age",
+        d.successor_age,
+        16.0,
+        100.0,
+        "an age must be in [16, 100]",
+    )?;
     if d.successor_age >= d.succession_age {
-        return Err(c.fail("demography.successor_age", d.successor_age, "the successor must be younger than succession_age"));
+        return Err(c.fail(
+            "demography.successor_age",
+            d.successor_age,
+            "the successor must be younger than succession_age",
+        ));
     }
-    c.range("demography.elderly_age", d.elderly_age, 16.0, 120.0, "an age must be in [16, 120]")?;
+    c.range(
+        "demography.elderly_age",
+        d.elderly_age,
+        16.0,
+        120.0,
+        "an age must be in [16, 120]",
+    )?;
 
     let f = &p.finance;
     c.prob("finance.saving_rate", f.saving_rate)?;
@@ -161,35 +338,109 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
     c.prob("finance.debt_repayment_rate", f.debt_repayment_rate)?;
 
     let sh = &p.shocks;
-    c.range("shocks.income.rho", sh.income.rho, 0.0, 0.99, "persistence rho must be in [0, 0.99]")?;
-    c.range("shocks.income.persistent_sd", sh.income.persistent_sd, 0.0, 3.0, "a log standard deviation must be in [0, 3]")?;
-    c.range("shocks.income.transitory_sd", sh.income.transitory_sd, 0.0, 3.0, "a log standard deviation must be in [0, 3]")?;
+    c.range(
+        "shocks.income.rho",
+        sh.income.rho,
+        0.0,
+        0.99,
+        "persistence rho must be in [0, 0.99]",
+    )?;
+    c.range(
+        "shocks.income.persistent_sd",
+        sh.income.persistent_sd,
+        0.0,
+        3.0,
+        "a log standard deviation must be in [0, 3]",
+    )?;
+    c.range(
+        "shocks.income.transitory_sd",
+        sh.income.transitory_sd,
+        0.0,
+        3.0,
+        "a log standard deviation must be in [0, 3]",
+    )?;
     let il = &sh.illness;
     c.prob("shocks.illness.probability", il.probability)?;
-    c.range("shocks.illness.age_slope", il.age_slope, 0.0, 1.0, "must be in [0, 1] per year")?;
-    c.range("shocks.illness.chronic_multiplier", il.chronic_multiplier, 0.0, 100.0, "a multiplier must be in [0, 100]")?;
+    c.range(
+        "shocks.illness.age_slope",
+        il.age_slope,
+        0.0,
+        1.0,
+        "must be in [0, 1] per year",
+    )?;
+    c.range(
+        "shocks.illness.chronic_multiplier",
+        il.chronic_multiplier,
+        0.0,
+        100.0,
+        "a multiplier must be in [0, 100]",
+    )?;
     c.money("shocks.illness.cost_median", il.cost_median)?;
-    c.range("shocks.illness.cost_sigma", il.cost_sigma, 0.0, 5.0, "a log-normal sigma must be in [0, 5]")?;
-    c.prob("shocks.illness.labour_loss_probability", il.labour_loss_probability)?;
-    c.prob("shocks.illness.chronic_onset_probability", il.chronic_onset_probability)?;
+    c.range(
+        "shocks.illness.cost_sigma",
+        il.cost_sigma,
+        0.0,
+        5.0,
+        "a log-normal sigma must be in [0, 5]",
+    )?;
+    c.prob(
+        "shocks.illness.labour_loss_probability",
+        il.labour_loss_probability,
+    )?;
+    c.prob(
+        "shocks.illness.chronic_onset_probability",
+        il.chronic_onset_probability,
+    )?;
     c.money("shocks.illness.chronic_annual_cost", il.chronic_annual_cost)?;
-    for (name, h) in [("drought", &sh.drought), ("hail", &sh.hail), ("frost", &sh.frost), ("sandstorm", &sh.sandstorm)] {
+    for (name, h) in [
+        ("drought", &sh.drought),
+        ("hail", &sh.hail),
+        ("frost", &sh.frost),
+        ("sandstorm", &sh.sandstorm),
+    ] {
         let k = |f: &str| format!("shocks.{name}.{f}");
         c.prob(&k("probability_dry"), h.probability_dry)?;
         c.prob(&k("probability_irrigated"), h.probability_irrigated)?;
         c.prob(&k("loss_mean_dry"), h.loss_mean_dry)?;
         c.prob(&k("loss_mean_irrigated"), h.loss_mean_irrigated)?;
-        c.range(&k("loss_concentration"), h.loss_concentration, 0.01, 1e4, "a Beta concentration must be > 0")?;
+        c.range(
+            &k("loss_concentration"),
+            h.loss_concentration,
+            0.01,
+            1e4,
+            "a Beta concentration must be > 0",
+        )?;
         c.prob(&k("affected_share"), h.affected_share)?;
         c.prob(&k("livestock_loss"), h.livestock_loss)?;
     }
-    c.range("shocks.disaster_spread", sh.disaster_spread, 0.0, 3.0, "a log standard deviation must be in [0, 3]")?;
+    c.range(
+        "shocks.disaster_spread",
+        sh.disaster_spread,
+        0.0,
+        3.0,
+        "a log standard deviation must be in [0, 3]",
+    )?;
     c.prob("shocks.job_loss.probability", sh.job_loss.probability)?;
-    c.prob("shocks.job_loss.employment_multiplier", sh.job_loss.employment_multiplier)?;
-    c.range("shocks.price.sd", sh.price.sd, 0.0, 3.0, "a log standard deviation must be in [0, 3]")?;
+    c.prob(
+        "shocks.job_loss.employment_multiplier",
+        sh.job_loss.employment_multiplier,
+    )?;
+    c.range(
+        "shocks.price.sd",
+        sh.price.sd,
+        0.0,
+        3.0,
+        "a log standard deviation must be in [0, 3]",
+    )?;
 
     let m = &p.policy.monitoring;
-    c.range("policy.monitoring.threshold_ratio", m.threshold_ratio, 0.0, 20.0, "the threshold ratio must be in [0, 20] times the poverty line")?;
+    c.range(
+        "policy.monitoring.threshold_ratio",
+        m.threshold_ratio,
+        0.0,
+        20.0,
+        "the threshold ratio must be in [0, 20] times the poverty line",
+    )?;
     c.money("policy.monitoring.shock_threshold", m.shock_threshold)?;
     for (k, v) in [
         ("detection_rate", m.detection_rate),
@@ -203,32 +454,67 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         c.prob(&format!("policy.monitoring.{k}"), v)?;
     }
     c.money("policy.monitoring.public_job_wage", m.public_job_wage)?;
-    c.money("policy.monitoring.budget_per_household", m.budget_per_household)?;
-    c.money("policy.monitoring.social_fund_per_household", m.social_fund_per_household)?;
+    c.money(
+        "policy.monitoring.budget_per_household",
+        m.budget_per_household,
+    )?;
+    c.money(
+        "policy.monitoring.social_fund_per_household",
+        m.social_fund_per_household,
+    )?;
     if m.exit_years > 100 {
-        return Err(c.fail("policy.monitoring.exit_years", m.exit_years, "exit_years must be in [0, 100]"));
+        return Err(c.fail(
+            "policy.monitoring.exit_years",
+            m.exit_years,
+            "exit_years must be in [0, 100]",
+        ));
     }
     if !m.enrol_program.is_empty() && !p.policy.industry.programs.contains_key(&m.enrol_program) {
-        let names: Vec<&str> = p.policy.industry.programs.keys().map(String::as_str).collect();
+        let names: Vec<&str> = p
+            .policy
+            .industry
+            .programs
+            .keys()
+            .map(String::as_str)
+            .collect();
         return Err(c.fail(
             "policy.monitoring.enrol_program",
             format!("{:?}", m.enrol_program),
-            &format!("must name a program in [policy.industry.programs] ({}) or be \"\"", names.join(", ")),
+            &format!(
+                "must name a program in [policy.industry.programs] ({}) or be \"\"",
+                names.join(", ")
+            ),
         ));
     }
 
     let ind = &p.policy.industry;
     c.prob("policy.industry.risk_sharing", ind.risk_sharing)?;
     if ind.programs.len() > 16 {
-        return Err(c.fail("policy.industry.programs", ind.programs.len(), "at most 16 industry programs"));
+        return Err(c.fail(
+            "policy.industry.programs",
+            ind.programs.len(),
+            "at most 16 industry programs",
+        ));
     }
     for (name, pr) in &ind.programs {
         let k = |f: &str| format!("policy.industry.programs.{name}.{f}");
         c.prob(&k("coverage_registered"), pr.coverage_registered)?;
         c.prob(&k("coverage_other"), pr.coverage_other)?;
         c.money(&k("income_mean"), pr.income_mean)?;
-        c.range(&k("income_sigma"), pr.income_sigma, 0.0, 5.0, "a log-normal sigma must be in [0, 5]")?;
-        c.range(&k("motivation_effect"), pr.motivation_effect, 0.0, 2.0, "must be in [0, 2] so that income stays >= 0")?;
+        c.range(
+            &k("income_sigma"),
+            pr.income_sigma,
+            0.0,
+            5.0,
+            "a log-normal sigma must be in [0, 5]",
+        )?;
+        c.range(
+            &k("motivation_effect"),
+            pr.motivation_effect,
+            0.0,
+            2.0,
+            "must be in [0, 2] so that income stays >= 0",
+        )?;
         c.money(&k("cost_per_household"), pr.cost_per_household)?;
         c.prob(&k("failure_probability"), pr.failure_probability)?;
         c.prob(&k("failure_income_share"), pr.failure_income_share)?;
@@ -237,48 +523,126 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
 
     let ss = &p.policy.social_security;
     let mi = &ss.medical_insurance;
-    c.prob("policy.social_security.medical_insurance.participation", mi.participation)?;
-    c.money("policy.social_security.medical_insurance.deductible", mi.deductible)?;
-    c.prob("policy.social_security.medical_insurance.reimbursement", mi.reimbursement)?;
+    c.prob(
+        "policy.social_security.medical_insurance.participation",
+        mi.participation,
+    )?;
+    c.money(
+        "policy.social_security.medical_insurance.deductible",
+        mi.deductible,
+    )?;
+    c.prob(
+        "policy.social_security.medical_insurance.reimbursement",
+        mi.reimbursement,
+    )?;
     c.money("policy.social_security.medical_insurance.cap", mi.cap)?;
     let si = &ss.serious_illness;
-    c.money("policy.social_security.serious_illness.deductible", si.deductible)?;
-    c.prob("policy.social_security.serious_illness.reimbursement", si.reimbursement)?;
+    c.money(
+        "policy.social_security.serious_illness.deductible",
+        si.deductible,
+    )?;
+    c.prob(
+        "policy.social_security.serious_illness.reimbursement",
+        si.reimbursement,
+    )?;
     c.money("policy.social_security.serious_illness.cap", si.cap)?;
-    c.prob("policy.social_security.serious_illness.priority_deductible_factor", si.priority_deductible_factor)?;
-    c.prob("policy.social_security.serious_illness.priority_bonus", si.priority_bonus)?;
+    c.prob(
+        "policy.social_security.serious_illness.priority_deductible_factor",
+        si.priority_deductible_factor,
+    )?;
+    c.prob(
+        "policy.social_security.serious_illness.priority_bonus",
+        si.priority_bonus,
+    )?;
     if si.reimbursement + si.priority_bonus > 1.0 {
-        return Err(c.fail("policy.social_security.serious_illness.priority_bonus", si.priority_bonus, "reimbursement + priority_bonus must be <= 1"));
+        return Err(c.fail(
+            "policy.social_security.serious_illness.priority_bonus",
+            si.priority_bonus,
+            "reimbursement + priority_bonus must be <= 1",
+        ));
     }
-    c.prob("policy.social_security.medical_assistance.reimbursement", ss.medical_assistance.reimbursement)?;
-    c.money("policy.social_security.medical_assistance.cap", ss.medical_assistance.cap)?;
+    c.prob(
+        "policy.social_security.medical_assistance.reimbursement",
+        ss.medical_assistance.reimbursement,
+    )?;
+    c.money(
+        "policy.social_security.medical_assistance.cap",
+        ss.medical_assistance.cap,
+    )?;
     let db = &ss.dibao;
     c.money("policy.social_security.dibao.standard", db.standard)?;
-    c.range("policy.social_security.dibao.standard_growth", db.standard_growth, -0.5, 1.0, "annual growth must be in [-0.5, 1]")?;
+    c.range(
+        "policy.social_security.dibao.standard_growth",
+        db.standard_growth,
+        -0.5,
+        1.0,
+        "annual growth must be in [-0.5, 1]",
+    )?;
     c.prob("policy.social_security.dibao.coverage", db.coverage)?;
-    c.prob("policy.social_security.dibao.inclusion_error", db.inclusion_error)?;
-    c.range("policy.social_security.dibao.inclusion_band", db.inclusion_band, 1.0, 10.0, "the inclusion band must be in [1, 10] times the standard")?;
+    c.prob(
+        "policy.social_security.dibao.inclusion_error",
+        db.inclusion_error,
+    )?;
+    c.range(
+        "policy.social_security.dibao.inclusion_band",
+        db.inclusion_band,
+        1.0,
+        10.0,
+        "the inclusion band must be in [1, 10] times the standard",
+    )?;
     c.money("policy.social_security.dibao.fixed_amount", db.fixed_amount)?;
     c.money("policy.social_security.pension.monthly", ss.pension.monthly)?;
     let ai = &ss.agricultural_insurance;
-    c.prob("policy.social_security.agricultural_insurance.participation", ai.participation)?;
-    c.prob("policy.social_security.agricultural_insurance.indemnity", ai.indemnity)?;
-    c.prob("policy.social_security.agricultural_insurance.deductible", ai.deductible)?;
-    c.prob("policy.social_security.agricultural_insurance.premium_rate", ai.premium_rate)?;
-    c.prob("policy.social_security.agricultural_insurance.farmer_premium_share", ai.farmer_premium_share)?;
+    c.prob(
+        "policy.social_security.agricultural_insurance.participation",
+        ai.participation,
+    )?;
+    c.prob(
+        "policy.social_security.agricultural_insurance.indemnity",
+        ai.indemnity,
+    )?;
+    c.prob(
+        "policy.social_security.agricultural_insurance.deductible",
+        ai.deductible,
+    )?;
+    c.prob(
+        "policy.social_security.agricultural_insurance.premium_rate",
+        ai.premium_rate,
+    )?;
+    c.prob(
+        "policy.social_security.agricultural_insurance.farmer_premium_share",
+        ai.farmer_premium_share,
+    )?;
 
     let mo = &p.policy.motivation;
     c.prob("policy.motivation.conditional_share", mo.conditional_share)?;
     c.money("policy.motivation.incentive_reward", mo.incentive_reward)?;
-    c.prob("policy.motivation.incentive_motivation_gain", mo.incentive_motivation_gain)?;
+    c.prob(
+        "policy.motivation.incentive_motivation_gain",
+        mo.incentive_motivation_gain,
+    )?;
     c.prob("policy.motivation.training_rate", mo.training_rate)?;
     c.money("policy.motivation.training_cost", mo.training_cost)?;
-    c.range("policy.motivation.training_skill_gain", mo.training_skill_gain, 0.0, 10.0, "must be in [0, 10] years")?;
-    c.prob("policy.motivation.training_motivation_gain", mo.training_motivation_gain)?;
+    c.range(
+        "policy.motivation.training_skill_gain",
+        mo.training_skill_gain,
+        0.0,
+        10.0,
+        "must be in [0, 10] years",
+    )?;
+    c.prob(
+        "policy.motivation.training_motivation_gain",
+        mo.training_motivation_gain,
+    )?;
 
     c.prob("behaviour.dependency.rate", p.behaviour.dependency.rate)?;
-    if p.behaviour.dependency.full_after_years == 0 || p.behaviour.dependency.full_after_years > 100 {
-        return Err(c.fail("behaviour.dependency.full_after_years", p.behaviour.dependency.full_after_years, "must be a whole number of years from 1 to 100"));
+    if p.behaviour.dependency.full_after_years == 0 || p.behaviour.dependency.full_after_years > 100
+    {
+        return Err(c.fail(
+            "behaviour.dependency.full_after_years",
+            p.behaviour.dependency.full_after_years,
+            "must be a whole number of years from 1 to 100",
+        ));
     }
     c.prob("behaviour.neighbours.pull", p.behaviour.neighbours.pull)?;
     Ok(())

@@ -20,11 +20,21 @@ pub struct Summary {
 pub fn summarize(xs: &[f64]) -> Summary {
     let n = xs.len();
     if n == 0 {
-        return Summary { n, mean: 0.0, sd: None, ci: None };
+        return Summary {
+            n,
+            mean: 0.0,
+            sd: None,
+            ci: None,
+        };
     }
     let mean = xs.iter().sum::<f64>() / n as f64;
     if n < 2 {
-        return Summary { n, mean, sd: None, ci: None };
+        return Summary {
+            n,
+            mean,
+            sd: None,
+            ci: None,
+        };
     }
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
     let sd = var.sqrt();
@@ -75,7 +85,8 @@ pub fn incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
     if x >= 1.0 {
         return 1.0;
     }
-    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
+    let front =
+        (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
     if x < (a + 1.0) / (a + b + 2.0) {
         front * beta_fraction(x, a, b) / a
     } else {
@@ -165,14 +176,17 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
 pub fn normal_cdf(x: f64) -> f64 {
     let z = x.abs() / std::f64::consts::SQRT_2;
     let t = 1.0 / (1.0 + 0.5 * z);
-    let r = t * (-z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
-        .exp();
+    let r = t
+        * (-z * z - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+            .exp();
     if x >= 0.0 { 1.0 - 0.5 * r } else { 0.5 * r }
 }
 
@@ -183,7 +197,12 @@ mod tests {
     #[test]
     fn t_quantiles_match_tables() {
         // Known values: t_{0.975} for df 1, 4, 19, 30 and the normal limit.
-        for (df, want) in [(1.0, 12.706_204_736), (4.0, 2.776_445_105), (19.0, 2.093_024_054), (30.0, 2.042_272_456)] {
+        for (df, want) in [
+            (1.0, 12.706_204_736),
+            (4.0, 2.776_445_105),
+            (19.0, 2.093_024_054),
+            (30.0, 2.042_272_456),
+        ] {
             let got = t_quantile(0.975, df);
             assert!((got - want).abs() < 1e-6, "df {df}: {got} vs {want}");
         }

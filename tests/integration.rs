@@ -1,0 +1,11 @@
+//! Integration tests, as one binary: each theme is a module.
+
+mod integration {
+    pub mod analytic;
+    pub mod bad_input;
+    pub mod cli;
+    pub mod common;
+    pub mod determinism;
+    pub mod properties;
+    pub mod scenarios;
+}

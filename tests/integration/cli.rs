@@ -1,0 +1,141 @@
+//! `povsim run` and `povsim validate` as a user runs them.
+
+use super::common::{SMALL, povsim, read, scenario};
+
+#[test]
+fn run_writes_every_file_with_its_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    povsim()
+        .arg("run")
+        .args(SMALL)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("return rate"));
+    let headers = [
+        (
+            "yearly.csv",
+            "scenario,year,metric,mean,sd,ci_low,ci_high,n",
+        ),
+        ("replications.csv", "scenario,replication,year,metric,value"),
+        ("summary.csv", "scenario,metric,mean,sd,ci_low,ci_high,n"),
+        ("causes.csv", "scenario,year,cause,returns_mean,share"),
+    ];
+    for (file, header) in headers {
+        let text = read(&out.join(file));
+        assert_eq!(text.lines().next(), Some(header), "{file}");
+        assert!(text.lines().count() > 1, "{file} has rows");
+    }
+    let yearly = read(&out.join("yearly.csv"));
+    for metric in [
+        "return_rate",
+        "returns",
+        "returns_persons",
+        "lifted_at_risk",
+        "new_poverty_rate",
+        "new_poor",
+        "headcount_rate",
+        "poverty_gap",
+        "squared_gap",
+        "monitored",
+        "detected",
+        "missed",
+        "cost_total",
+        "cost_dibao",
+        "cost_monitoring_topup",
+        "cost_industry",
+    ] {
+        assert!(
+            yearly.contains(&format!(",2020,{metric},")),
+            "yearly.csv lacks {metric}"
+        );
+    }
+    let summary = read(&out.join("summary.csv"));
+    for metric in [
+        "cumulative_return_prob",
+        "mean_return_rate",
+        "total_cost",
+        "return_rate",
+    ] {
+        assert!(
+            summary.contains(&format!("baseline,{metric},")),
+            "summary.csv lacks {metric}"
+        );
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
+    assert_eq!(manifest["households"], 800);
+    assert_eq!(manifest["replications"], 3);
+    assert_eq!(manifest["seed"], 20200101);
+    assert!(manifest["household_years_per_second"].as_f64().unwrap() > 0.0);
+    assert!(read(&out.join("scenario.toml")).contains("[policy.monitoring]"));
+}
+
+#[test]
+fn refuses_non_empty_output_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("keep.txt"), "precious").unwrap();
+    povsim()
+        .arg("run")
+        .args(SMALL)
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("--force"));
+    assert_eq!(read(&dir.path().join("keep.txt")), "precious");
+    povsim()
+        .arg("run")
+        .args(SMALL)
+        .args(["--quiet", "--force", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    assert!(dir.path().join("yearly.csv").exists());
+}
+
+#[test]
+fn validate_prints_resolved_scenario() {
+    let out = povsim()
+        .args(["validate"])
+        .arg(scenario("monitoring.toml"))
+        .args(["--set", "policy.monitoring.exit_years=3"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("name = \"monitoring\""));
+    assert!(
+        text.contains("detection_rate = 0.85"),
+        "from monitoring.toml"
+    );
+    assert!(text.contains("exit_years = 3"), "from --set");
+    assert!(text.contains("villages = 136"), "from the baseline");
+}
+
+#[test]
+fn runs_from_any_directory_with_the_embedded_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    povsim()
+        .current_dir(dir.path())
+        .arg("run")
+        .args(SMALL)
+        .arg("--quiet")
+        .assert()
+        .success();
+    let outputs: Vec<_> = std::fs::read_dir(dir.path().join("outputs"))
+        .unwrap()
+        .collect();
+    assert_eq!(outputs.len(), 1);
+    let name = outputs[0]
+        .as_ref()
+        .unwrap()
+        .file_name()
+        .into_string()
+        .unwrap();
+    assert!(name.starts_with("baseline-"), "{name}");
+}

@@ -1,0 +1,148 @@
+//! The bundled scenarios load, differ from the baseline as they say, and move the
+//! return rate in the direction the study expects.
+
+use povsim::runner::{self, Silent};
+use povsim::scenario::{Scenario, Source};
+
+use super::common::scenario;
+
+fn load(name: &str) -> Scenario {
+    Source::new(Some(scenario(name)))
+        .load()
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn every_bundled_scenario_loads_and_names_itself() {
+    let base = load("baseline.toml");
+    for name in [
+        "monitoring",
+        "industry",
+        "social_security",
+        "motivation",
+        "combined",
+        "transition_ends",
+        "calibration",
+    ] {
+        let s = load(&format!("{name}.toml"));
+        assert_eq!(s.name, name);
+        assert!(!s.description.is_empty(), "{name} describes itself");
+        if name != "transition_ends" {
+            assert!(!s.differences(&base).is_empty(), "{name} changes something");
+        }
+    }
+}
+
+#[test]
+fn transition_ends_withdraws_support_from_2026() {
+    let s = load("transition_ends.toml");
+    let t2025 = (2025 - s.params.simulation.start_year) as usize;
+    assert!(s.yearly[t2025].policy.monitoring.enabled);
+    assert!(!s.yearly[t2025 + 1].policy.monitoring.enabled);
+    assert!(!s.yearly[t2025 + 1].policy.industry.enabled);
+}
+
+#[test]
+fn one_off_event_lasts_its_duration() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("drought.toml");
+    std::fs::write(
+        &f,
+        "[[events]]\nyear = 2023\nduration = 1\n[events.set]\nshocks.drought.probability_dry = 1.0\n",
+    )
+    .unwrap();
+    let s = Source::new(Some(f)).load().unwrap();
+    assert_eq!(s.yearly[3].shocks.drought.probability_dry, 1.0);
+    assert_eq!(
+        s.yearly[2].shocks.drought.probability_dry,
+        s.params.shocks.drought.probability_dry
+    );
+    assert_eq!(
+        s.yearly[4].shocks.drought.probability_dry,
+        s.params.shocks.drought.probability_dry
+    );
+}
+
+#[test]
+fn extends_chains_resolve_relative_to_each_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(
+        dir.path().join("a.toml"),
+        "[policy.monitoring]\ndetection_rate = 0.2\nexit_years = 4\n",
+    )
+    .unwrap();
+    std::fs::write(
+        sub.join("b.toml"),
+        "extends = \"../a.toml\"\n[policy.monitoring]\ndetection_rate = 0.3\n",
+    )
+    .unwrap();
+    std::fs::write(sub.join("c.toml"), "extends = \"b.toml\"\n").unwrap();
+    let s = Source::new(Some(sub.join("c.toml"))).load().unwrap();
+    assert_eq!(s.params.policy.monitoring.detection_rate, 0.3);
+    assert_eq!(s.params.policy.monitoring.exit_years, 4);
+    assert_eq!(s.name, "c");
+}
+
+fn return_rate(s: &Scenario) -> f64 {
+    let run = runner::run(s, &Silent);
+    let (mut r, mut n) = (0u64, 0u64);
+    for rep in &run.replications {
+        for y in &rep.years {
+            r += y.returns;
+            n += y.lifted_at_risk;
+        }
+    }
+    r as f64 / n as f64
+}
+
+fn small(name: &str) -> Scenario {
+    Source::new(Some(scenario(name)))
+        .flag("simulation.households", 4000, "test")
+        .flag("simulation.replications", 4, "test")
+        .flag("simulation.years", 7, "test")
+        .load()
+        .unwrap()
+}
+
+#[test]
+fn countermeasures_lower_and_withdrawal_raises_the_return_rate() {
+    let base = return_rate(&small("baseline.toml"));
+    for name in ["monitoring.toml", "social_security.toml", "combined.toml"] {
+        let r = return_rate(&small(name));
+        assert!(r < base, "{name}: {r} not below baseline {base}");
+    }
+    let ended = return_rate(&small("transition_ends.toml"));
+    assert!(
+        ended > base,
+        "transition_ends {ended} not above baseline {base}"
+    );
+}
+
+#[test]
+fn policy_variants_face_the_same_shocks() {
+    // Common random numbers: illness and disasters do not depend on the policy.
+    use std::sync::Mutex;
+    let shocks = |s: &Scenario| {
+        let seen = Mutex::new(Vec::new());
+        let f = |_r: u32, h: &povsim::population::Household, rec: &povsim::model::YearRecord| {
+            seen.lock().unwrap().push((
+                h.id,
+                rec.t,
+                rec.ill,
+                rec.illness_cost.to_bits(),
+                rec.hazards,
+            ));
+        };
+        runner::replication(s, 0, &Silent, Some(&f));
+        let mut v = seen.into_inner().unwrap();
+        v.sort_unstable();
+        v
+    };
+    let base = shocks(&small("baseline.toml"));
+    let variant = shocks(&small("combined.toml"));
+    assert_eq!(base.len(), variant.len());
+    assert!(base.iter().any(|x| x.2), "some illness happens");
+    assert_eq!(base, variant);
+}
