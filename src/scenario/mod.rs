@@ -5,7 +5,7 @@
 //! into flat maps that remember file and line; this module merges them over the
 //! embedded baseline (the schema: every key it has is a parameter, with its default),
 //! checks keys and types, deserializes into [`Params`] and checks ranges
-//! ([`validate`]). The engine only ever sees a [`Scenario`].
+//! (`validate`). The engine only ever sees a [`Scenario`].
 
 pub mod error;
 pub mod params;
