@@ -5,6 +5,7 @@
 
 use crate::rng::{self, Kind, Stream};
 use crate::scenario::Params;
+use crate::scenario::households::HouseholdRow;
 
 /// The initial group of a household.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -413,6 +414,52 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         sum_relative_income: 0.0,
         sum_squared_gap: 0.0,
     }
+}
+
+/// Household `id` from a survey row: observed fields from the row, unobserved ones
+/// (income components, jobs, dibao access, programs) drawn as for a synthetic household.
+pub fn household_from_row(
+    p: &Params,
+    villages: &[Village],
+    replication: u32,
+    id: u64,
+    row: &HouseholdRow,
+) -> Household {
+    let mut h = household(p, villages, replication, id);
+    let shift = |g: Group| match g {
+        Group::Lifted => p.population.lifted_income_shift,
+        Group::Marginal => p.population.marginal_income_shift,
+        Group::Other => 0.0,
+    };
+    let group = match row.group.as_str() {
+        "lifted" => Group::Lifted,
+        "marginal" => Group::Marginal,
+        _ => Group::Other,
+    };
+    h.alpha = (f64::from(h.alpha) - shift(h.group) + shift(group)) as f32;
+    h.group = group;
+    h.registered = group == Group::Lifted;
+    if !h.registered {
+        h.cause = 255;
+    }
+    h.village = row.village as u16;
+    h.size = row.size;
+    h.labour = row.labour;
+    h.elderly = row.elderly;
+    h.head_age = row.head_age;
+    h.chronic = row.chronic;
+    h.disabled = row.disabled;
+    h.skill = row.schooling as f32;
+    h.land = row.land as f32;
+    h.irrigated = row.irrigated_share as f32;
+    h.assets = row.assets as f32;
+    h.savings = row.savings as f32;
+    h.debt = row.debt as f32;
+    h.m = row.motivation as f32;
+    h.medical_insured = row.medical_insured;
+    h.agri_insured = row.agri_insured;
+    h.jobs = h.jobs.min(h.labour);
+    h
 }
 
 #[cfg(test)]

@@ -109,7 +109,12 @@ pub fn replication(
     let terrain = population::villages(p0, index);
     let mut pop: Vec<Household> = (0..n as u64)
         .into_par_iter()
-        .map(|id| population::household(p0, &terrain, index, id))
+        .map(|id| match &s.households {
+            Some(rows) => {
+                population::household_from_row(p0, &terrain, index, id, &rows[id as usize])
+            }
+            None => population::household(p0, &terrain, index, id),
+        })
         .collect();
     let mut records: Vec<YearRecord> = vec![YearRecord::default(); n];
     let burn = p0.simulation.burn_in_years as i32;

@@ -143,6 +143,16 @@ pub enum ScenarioError {
         /// The limit.
         limit: usize,
     },
+    /// A households CSV with a problem.
+    #[error("{}:{line}: {message} (households file named by `population.source`)", path.display())]
+    Households {
+        /// The CSV file.
+        path: PathBuf,
+        /// 1-based line, 0 for the whole file.
+        line: u64,
+        /// What is wrong and what would be valid.
+        message: String,
+    },
     /// A `--set` argument that is not `key=value`.
     #[error("--set {arg}: expected KEY=VALUE, e.g. --set policy.monitoring.detection_rate=0.9")]
     BadSet {

@@ -8,12 +8,14 @@
 //! (`validate`). The engine only ever sees a [`Scenario`].
 
 pub mod error;
+pub mod households;
 pub mod params;
 pub mod tree;
 mod validate;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 use toml::Value;
@@ -68,6 +70,8 @@ pub struct Scenario {
     pub events: Vec<Event>,
     /// The parameters in force in each simulated year (index 0 is `start_year`).
     pub yearly: Vec<Params>,
+    /// Households loaded from `population.source`, if it names a file.
+    pub households: Option<Arc<Vec<households::HouseholdRow>>>,
     values: BTreeMap<String, Value>,
 }
 
@@ -127,6 +131,7 @@ impl Source {
             values.insert(key, leaf);
         }
         schema.check_programs_complete(&values)?;
+        let rows = load_households(&mut values)?;
         let name = top.name.clone().unwrap_or_else(|| match &self.path {
             Some(p) => p
                 .file_stem()
@@ -135,8 +140,57 @@ impl Source {
             None => "baseline".into(),
         });
         let description = top.description.clone().unwrap_or_default();
-        resolve(name, description, values, events, &schema)
+        let mut scenario = resolve(name, description, values, events, &schema)?;
+        scenario.households = rows.map(Arc::new);
+        Ok(scenario)
     }
+}
+
+/// Resolve `population.source` against the file that set it, load the CSV, and make
+/// `simulation.households` its number of rows.
+fn load_households(
+    values: &mut Flat,
+) -> Result<Option<Vec<households::HouseholdRow>>, ScenarioError> {
+    let Some(leaf) = values.get("population.source").cloned() else {
+        return Ok(None);
+    };
+    let Value::String(raw) = &leaf.value else {
+        return Ok(None);
+    };
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let from_file = leaf.origin.line > 0 && leaf.origin.source != BASELINE_SOURCE;
+    let base = if from_file {
+        Path::new(&leaf.origin.source)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    } else {
+        PathBuf::new()
+    };
+    let path = base.join(raw);
+    let path = path.canonicalize().unwrap_or(path);
+    let villages = match values.get("simulation.villages").map(|l| &l.value) {
+        Some(Value::Integer(v)) if *v >= 1 => u32::try_from(*v).unwrap_or(u32::MAX),
+        _ => 1,
+    };
+    let rows = households::load(&path, villages)?;
+    values.insert(
+        "population.source".into(),
+        Leaf {
+            value: Value::String(path.display().to_string()),
+            origin: leaf.origin.clone(),
+        },
+    );
+    values.insert(
+        "simulation.households".into(),
+        Leaf {
+            value: Value::Integer(rows.len() as i64),
+            origin: leaf.origin,
+        },
+    );
+    Ok(Some(rows))
 }
 
 fn value_text(value: &Value) -> String {
@@ -520,6 +574,7 @@ fn resolve(
         name,
         description,
         params,
+        households: None,
         events: events.into_iter().map(|(e, _)| e).collect(),
         yearly,
         values,

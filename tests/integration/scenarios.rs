@@ -146,3 +146,40 @@ fn policy_variants_face_the_same_shocks() {
     assert!(base.iter().any(|x| x.2), "some illness happens");
     assert_eq!(base, variant);
 }
+
+#[test]
+fn households_csv_becomes_the_population() {
+    let s = load("survey_example.toml");
+    let rows = s.households.as_ref().expect("rows loaded");
+    assert_eq!(rows.len(), 8);
+    assert_eq!(s.params.simulation.households, 8);
+    assert!(std::path::Path::new(&s.params.population.source).is_absolute());
+    let run = runner::run(&s, &Silent);
+    assert_eq!(run.replications[0].years[0].households, 8);
+    assert_eq!(
+        run.replications[0].years[0].persons, 31,
+        "sizes come from the CSV"
+    );
+}
+
+#[test]
+fn bad_households_csv_names_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = std::fs::read_to_string(scenario("households_example.csv")).unwrap();
+    let bad = csv.replacen("0,4,2,0,45,8", "0,4,7,0,45,8", 1);
+    std::fs::write(dir.path().join("h.csv"), bad).unwrap();
+    let f = dir.path().join("s.toml");
+    std::fs::write(&f, "[population]\nsource = \"h.csv\"\n").unwrap();
+    let err = Source::new(Some(f.clone())).load().unwrap_err().to_string();
+    assert!(
+        err.contains("h.csv:2") && err.contains("`labour` = 7"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.path().join("h.csv"),
+        csv.replacen("village,", "vilage,", 1),
+    )
+    .unwrap();
+    let err = Source::new(Some(f)).load().unwrap_err().to_string();
+    assert!(err.contains("did you mean `village`"), "{err}");
+}
