@@ -179,13 +179,49 @@ impl RiskGroup {
     }
 }
 
+/// Persons and FGT sums of one group of households.
+///
+/// FGT(alpha) = mean over persons of `1[y<z] ((z - y)/z)^alpha` (Foster, Greer and
+/// Thorbecke 1984, Econometrica 52(3)), with income censored at zero so the gap is at
+/// most one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupPoverty {
+    /// Persons.
+    pub persons: u64,
+    /// Poor persons.
+    pub poor_persons: u64,
+    /// Sum over persons of the normalised gap.
+    pub gap: f64,
+    /// Sum over persons of the squared normalised gap.
+    pub squared_gap: f64,
+}
+
+impl GroupPoverty {
+    /// Count `size` persons at normalised income `relative = y / z`.
+    pub fn poverty(&mut self, size: u64, relative: f64) {
+        self.persons += size;
+        if relative < 1.0 {
+            let g = (1.0 - relative).min(1.0);
+            self.poor_persons += size;
+            self.gap += g * size as f64;
+            self.squared_gap += g * g * size as f64;
+        }
+    }
+
+    /// Add another.
+    pub fn merge(&mut self, o: &GroupPoverty) {
+        self.persons += o.persons;
+        self.poor_persons += o.poor_persons;
+        self.gap += o.gap;
+        self.squared_gap += o.squared_gap;
+    }
+}
+
 /// Counts and sums of one replication-year.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct YearTally {
     /// Households.
     pub households: u64,
-    /// Persons.
-    pub persons: u64,
     /// Registered households not poor last year.
     pub lifted_at_risk: u64,
     /// Of those, poor this year.
@@ -196,12 +232,8 @@ pub struct YearTally {
     pub never_registered_at_risk: u64,
     /// Of those, poor this year.
     pub new_poor: u64,
-    /// Poor persons.
-    pub poor_persons: u64,
-    /// Sum over persons of the normalised gap `(z - y) / z` of the poor.
-    pub gap: f64,
-    /// Sum over persons of the squared normalised gap.
-    pub squared_gap: f64,
+    /// Poverty of all persons.
+    pub all: GroupPoverty,
     /// Households under monitoring at the end of the year.
     pub monitored: u64,
     /// At-risk households detected (including those already monitored).
@@ -216,6 +248,10 @@ pub struct YearTally {
     pub detected_by_group: [u64; 3],
     /// Missed by monitored group.
     pub missed_by_group: [u64; 3],
+    /// Served by monitored group.
+    pub served_by_group: [u64; 3],
+    /// Persons and poverty by initial group (lifted, marginal, other).
+    pub by_group: [GroupPoverty; 3],
     /// Returns by cause.
     pub causes: [u64; 6],
     /// Cost by program (CNY).
@@ -230,15 +266,12 @@ impl YearTally {
     /// Add another tally (of a later chunk).
     pub fn merge(&mut self, o: &YearTally) {
         self.households += o.households;
-        self.persons += o.persons;
         self.lifted_at_risk += o.lifted_at_risk;
         self.returns += o.returns;
         self.returns_persons += o.returns_persons;
         self.never_registered_at_risk += o.never_registered_at_risk;
         self.new_poor += o.new_poor;
-        self.poor_persons += o.poor_persons;
-        self.gap += o.gap;
-        self.squared_gap += o.squared_gap;
+        self.all.merge(&o.all);
         self.monitored += o.monitored;
         self.detected += o.detected;
         self.missed += o.missed;
@@ -247,6 +280,8 @@ impl YearTally {
         for i in 0..3 {
             self.detected_by_group[i] += o.detected_by_group[i];
             self.missed_by_group[i] += o.missed_by_group[i];
+            self.served_by_group[i] += o.served_by_group[i];
+            self.by_group[i].merge(&o.by_group[i]);
         }
         for i in 0..6 {
             self.causes[i] += o.causes[i];
@@ -266,22 +301,17 @@ impl YearTally {
         self.actors[actor as usize] += amount;
     }
 
-    /// Record a poverty status for a household of `size` persons with normalised
-    /// income `y / z`. FGT(alpha) = mean over persons of `1[y<z] ((z - y)/z)^alpha`
-    /// (Foster, Greer and Thorbecke 1984, Econometrica 52(3)).
-    pub fn poverty(&mut self, size: u64, relative: f64) {
-        if relative < 1.0 {
-            let g = (1.0 - relative).min(1.0e6);
-            self.poor_persons += size;
-            self.gap += g * size as f64;
-            self.squared_gap += g * g * size as f64;
-        }
+    /// Record the poverty status of a household of `size` persons in initial group
+    /// `group` (index of lifted, marginal, other) with normalised income `y / z`.
+    pub fn poverty(&mut self, group: usize, size: u64, relative: f64) {
+        self.all.poverty(size, relative);
+        self.by_group[group].poverty(size, relative);
     }
 
     /// The yearly metrics, as (name, value), in file order.
     pub fn metrics(&self) -> Vec<(String, f64)> {
         let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
-        let persons = self.persons as f64;
+        let persons = self.all.persons as f64;
         let mut out: Vec<(String, f64)> = vec![
             (
                 "return_rate".into(),
@@ -297,10 +327,10 @@ impl YearTally {
             ("new_poor".into(), self.new_poor as f64),
             (
                 "headcount_rate".into(),
-                ratio(self.poor_persons as f64, persons),
+                ratio(self.all.poor_persons as f64, persons),
             ),
-            ("poverty_gap".into(), ratio(self.gap, persons)),
-            ("squared_gap".into(), ratio(self.squared_gap, persons)),
+            ("poverty_gap".into(), ratio(self.all.gap, persons)),
+            ("squared_gap".into(), ratio(self.all.squared_gap, persons)),
             ("monitored".into(), self.monitored as f64),
             ("detected".into(), self.detected as f64),
             ("missed".into(), self.missed as f64),
@@ -455,12 +485,13 @@ mod tests {
     fn fgt_on_hand_made_data() {
         // Two persons at y/z = 0.5, two at 1.2: FGT0 = 0.5, FGT1 = 0.25, FGT2 = 0.125.
         let mut t = YearTally {
-            persons: 4,
             households: 2,
             ..YearTally::default()
         };
-        t.poverty(2, 0.5);
-        t.poverty(2, 1.2);
+        t.poverty(0, 2, 0.5);
+        t.poverty(1, 2, 1.2);
+        assert_eq!(t.by_group[0].poor_persons, 2);
+        assert_eq!(t.by_group[1].poor_persons, 0);
         let m: std::collections::BTreeMap<String, f64> = t.metrics().into_iter().collect();
         assert!((m["headcount_rate"] - 0.5).abs() < 1e-12);
         assert!((m["poverty_gap"] - 0.25).abs() < 1e-12);
@@ -471,13 +502,15 @@ mod tests {
     fn merge_adds_everything() {
         let mut a = YearTally {
             returns: 1,
-            gap: 0.5,
             ..YearTally::default()
         };
+        a.poverty(2, 3, 0.5);
         a.spend(Program::Dibao, Actor::Government, 10.0);
         let mut b = a.clone();
         b.merge(&a);
         assert_eq!(b.returns, 2);
+        assert_eq!(b.all.poor_persons, 6);
+        assert_eq!(b.by_group[2].gap, 3.0);
         assert_eq!(b.costs[Program::Dibao as usize], 20.0);
         assert_eq!(b.actors[Actor::Government as usize], 20.0);
     }

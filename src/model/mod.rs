@@ -313,6 +313,8 @@ pub struct YearRecord {
     pub labour_lost: bool,
     /// The illness became chronic.
     pub became_chronic: bool,
+    /// The chronic illness took a labour unit out of work for good.
+    pub labour_left: bool,
     /// Whole medical bill, illness plus chronic care (CNY).
     pub medical_bill: f64,
     /// What insurance and assistance paid.
@@ -447,6 +449,11 @@ pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
             if d.ill_chronic < ill.chronic_onset_probability && h.chronic < h.size {
                 h.chronic += 1;
                 r.became_chronic = true;
+                // A worker whose illness turns chronic does not come back to work.
+                if r.labour_lost && h.labour > 0 {
+                    h.labour -= 1;
+                    r.labour_left = true;
+                }
             }
         }
         r.medical_bill = r.illness_cost + f64::from(h.chronic) * ill.chronic_annual_cost * g;
@@ -521,7 +528,9 @@ pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
     r.assets = potential_assets * keep_livestock;
     r.disaster_loss = (potential_farm - r.farm) + (potential_assets - r.assets);
 
-    r.working = h.labour.saturating_sub(u8::from(r.labour_lost));
+    r.working = h
+        .labour
+        .saturating_sub(u8::from(r.labour_lost && !r.labour_left));
     // Jobs persist: a held job is kept with probability 1 - separation, an idle unit
     // finds one at the rate that makes `employment_probability` the steady state.
     let p_star = population::employment_probability(p, f64::from(h.skill), f64::from(h.m));
@@ -775,6 +784,9 @@ pub fn finish(
                 tally.missed_by_group[group as usize] += 1;
             }
         }
+        if let (Some(group), true) = (r.risk_group, r.served) {
+            tally.served_by_group[group as usize] += 1;
+        }
         if r.detected {
             tally.detected += 1;
         } else {
@@ -907,9 +919,8 @@ pub fn finish(
 
     // Tallies.
     tally.households += 1;
-    tally.persons += u64::from(h.size);
     tally.income += r.y;
-    tally.poverty(u64::from(h.size), r.y / ctx.z);
+    tally.poverty(h.group as usize, u64::from(h.size), r.y / ctx.z);
 
     if recording {
         // Spells and exits, for the calibration targets.
@@ -925,6 +936,9 @@ pub fn finish(
         }
         let horizon = p.simulation.years as i16;
         if h.poor_prev && !r.poor {
+            if h.registered {
+                h.lifted_year = ctx.t as i16;
+            }
             if h.spell == 1 && h.spell_observed {
                 panel.spells_one_year += 1;
             }

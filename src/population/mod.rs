@@ -87,6 +87,9 @@ pub struct Household {
     pub spell: u8,
     /// Whether the current spell started inside the observed horizon.
     pub spell_observed: bool,
+    /// Year index in which a registered household last left poverty (脱贫); -1 if it
+    /// was lifted before the start.
+    pub lifted_year: i16,
     /// Number of returns to poverty over the horizon.
     pub returns: u8,
     /// Year index of the first return, -1 if none.
@@ -390,6 +393,7 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         support_years: 0,
         spell: 0,
         spell_observed: false,
+        lifted_year: -1,
         returns: 0,
         first_return: -1,
         last_exit: -1,

@@ -50,12 +50,12 @@ fn headcount_matches_lognormal_cdf() {
     let s = src.load().unwrap();
     let run = runner::run(&s, &Silent);
     let t = &run.replications[0].years[0];
-    let headcount = t.poor_persons as f64 / t.persons as f64;
+    let headcount = t.all.poor_persons as f64 / t.all.persons as f64;
     // ln y ~ N(ln(land * revenue) - var/2, var), var = perm^2 + pers^2/(1-rho^2) + trans^2.
     let var = perm * perm + pers * pers / (1.0 - rho * rho) + trans * trans;
     let mu = (land * revenue).ln() - var / 2.0;
     let expected = normal_cdf((z.ln() - mu) / var.sqrt());
-    let se = (expected * (1.0 - expected) / t.persons as f64).sqrt();
+    let se = (expected * (1.0 - expected) / t.all.persons as f64).sqrt();
     assert!(
         (headcount - expected).abs() < 4.0 * se,
         "headcount {headcount} vs analytical {expected} (se {se})"

@@ -157,7 +157,7 @@ fn households_csv_becomes_the_population() {
     let run = runner::run(&s, &Silent);
     assert_eq!(run.replications[0].years[0].households, 8);
     assert_eq!(
-        run.replications[0].years[0].persons, 31,
+        run.replications[0].years[0].all.persons, 31,
         "sizes come from the CSV"
     );
 }
