@@ -235,17 +235,32 @@ fn load_chain(
         (_, e) => e,
     })?;
     let file = tree::parse_file(shown, &text)?;
-    let (mut values, mut events) = match &file.extends {
-        None => (Flat::new(), Vec::new()),
-        Some(leaf) => {
-            let target = value_text(&leaf.value);
-            let base = path.parent().unwrap_or(Path::new("."));
-            let resolved = base.join(&target);
-            let shown = resolved.display().to_string();
-            let (v, e, _) = load_chain(&resolved, &shown, chain, Some(leaf))?;
-            (v, e)
+    let mut values = Flat::new();
+    let mut events: Vec<tree::RawEvent> = Vec::new();
+    for leaf in &file.extends {
+        let target = value_text(&leaf.value);
+        let base = path.parent().unwrap_or(Path::new("."));
+        let resolved = base.join(&target);
+        let shown = resolved.display().to_string();
+        let (v, e, _) = load_chain(&resolved, &shown, chain, Some(leaf))?;
+        // A later parent wins, except where its value is inherited from a file that an
+        // earlier parent also builds on (a shared ancestor): the earlier parent's own
+        // change to that key stands.
+        let earlier: BTreeSet<String> = values.values().map(|l| l.origin.source.clone()).collect();
+        for (key, leaf) in v {
+            if values.contains_key(&key) && earlier.contains(&leaf.origin.source) {
+                continue;
+            }
+            values.insert(key, leaf);
         }
-    };
+        // Two parents with a common ancestor bring its events once.
+        for event in e {
+            if !events.iter().any(|x| x.origin == event.origin) {
+                events.push(event);
+            }
+        }
+    }
+    chain.pop();
     values.extend(file.values.clone());
     events.extend(file.events.clone());
     Ok((values, events, file))

@@ -45,8 +45,8 @@ pub struct RawFile {
     pub name: Option<String>,
     /// `description`, if the file sets it.
     pub description: Option<String>,
-    /// `extends`, if the file sets it.
-    pub extends: Option<Leaf>,
+    /// `extends`: the files this one builds on, merged in order (later wins).
+    pub extends: Vec<Leaf>,
     /// Every other value.
     pub values: Flat,
     /// `[[events]]`.
@@ -92,11 +92,18 @@ pub fn parse_file(source: &str, text: &str) -> Result<RawFile, ScenarioError> {
                 }
             }
             "extends" => {
-                let text = expect_string(name, value.get_ref(), &at)?;
-                file.extends = Some(Leaf {
-                    value: Value::String(text),
-                    origin: at,
-                });
+                // One file, or a list merged in order.
+                let items: Vec<&DeValue<'_>> = match value.get_ref() {
+                    DeValue::Array(a) => a.iter().map(|v| v.get_ref()).collect(),
+                    other => vec![other],
+                };
+                for item in items {
+                    let text = expect_string(name, item, &at)?;
+                    file.extends.push(Leaf {
+                        value: Value::String(text),
+                        origin: at.clone(),
+                    });
+                }
             }
             "events" => {
                 let DeValue::Array(items) = value.get_ref() else {

@@ -183,3 +183,64 @@ fn bad_households_csv_names_line_and_column() {
     let err = Source::new(Some(f)).load().unwrap_err().to_string();
     assert!(err.contains("did you mean `village`"), "{err}");
 }
+
+#[test]
+fn every_bundled_value_carries_its_source() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        for (i, line) in std::fs::read_to_string(&path).unwrap().lines().enumerate() {
+            let t = line.trim();
+            if t.is_empty() || t.starts_with('#') || t.starts_with('[') {
+                continue;
+            }
+            let key = t.split('=').next().unwrap_or("").trim();
+            if ["name", "description", "extends"].contains(&key) {
+                continue;
+            }
+            let comment = t.find('#').map(|c| t[c + 1..].trim());
+            let sourced = comment.is_some_and(|c| {
+                c.starts_with("S")
+                    || c.starts_with("M")
+                    || c.starts_with("A")
+                    || c.starts_with("calibrated")
+            });
+            if !sourced {
+                missing.push(format!(
+                    "{}:{}: {t}",
+                    path.file_name().unwrap().to_string_lossy(),
+                    i + 1
+                ));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "values without a source comment (S, M, A or calibrated):\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn combined_merges_all_four_countermeasures() {
+    let c = load("combined.toml");
+    for single in [
+        "monitoring.toml",
+        "industry.toml",
+        "social_security.toml",
+        "motivation.toml",
+    ] {
+        let s = load(single);
+        for (key, value, base) in s.differences(&load("baseline.toml")) {
+            let theirs = c.differences(&load("baseline.toml"));
+            assert!(
+                theirs.iter().any(|(k, v, _)| *k == key && *v == value),
+                "combined lacks {key} = {value} (baseline {base}) from {single}"
+            );
+        }
+    }
+}
