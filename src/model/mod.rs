@@ -443,9 +443,17 @@ pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
         };
         let prob = (ill.probability * age_factor * chronic_factor).min(1.0);
         r.ill = d.ill < prob;
+        // A worker still recovering from an earlier illness stays out this year.
+        if h.sick_years > 0 {
+            h.sick_years -= 1;
+            r.labour_lost = true;
+        }
         if r.ill {
             r.illness_cost = ill.cost_median * g * (ill.cost_sigma * d.ill_cost).exp();
-            r.labour_lost = d.ill_labour < ill.labour_loss_probability;
+            if d.ill_labour < ill.labour_loss_probability {
+                r.labour_lost = true;
+                h.sick_years = ill.labour_loss_years.saturating_sub(1).min(255) as u8;
+            }
             if d.ill_chronic < ill.chronic_onset_probability && h.chronic < h.size {
                 h.chronic += 1;
                 r.became_chronic = true;
@@ -527,6 +535,8 @@ pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
     let potential_assets = f64::from(h.assets) * inc.asset_return * g * multiplier;
     r.assets = potential_assets * keep_livestock;
     r.disaster_loss = (potential_farm - r.farm) + (potential_assets - r.assets);
+    // Livestock that dies is gone: the stock, and later years' returns, fall.
+    h.assets = (f64::from(h.assets) * keep_livestock) as f32;
 
     r.working = h
         .labour

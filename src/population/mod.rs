@@ -75,6 +75,8 @@ pub struct Household {
     /// A fixed uniform draw: the household is reached by dibao when eligible if this is
     /// below `dibao.coverage`, so exclusion errors persist as they do in practice.
     pub dibao_access: f32,
+    /// Further years a labour unit stays out of work after an illness.
+    pub sick_years: u8,
     /// Jobs held by labour units (wage or migrant work), persistent across years.
     pub jobs: u8,
     /// Industry programs enrolled in, as bits over the scenario's sorted program names.
@@ -387,6 +389,7 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         monitored: false,
         poor_prev: false,
         dibao_access: u_dibao as f32,
+        sick_years: 0,
         jobs: jobs as u8,
         programs,
         years_above: 0,

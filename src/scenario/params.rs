@@ -287,8 +287,10 @@ pub struct Illness {
     pub cost_median: f64,
     /// Log-normal sigma of the cost.
     pub cost_sigma: f64,
-    /// Probability that a case takes a labour unit out of work for the year.
+    /// Probability that a case takes a labour unit out of work.
     pub labour_loss_probability: f64,
+    /// Years the labour unit stays out of work (this year included).
+    pub labour_loss_years: u32,
     /// Probability that a case becomes chronic.
     pub chronic_onset_probability: f64,
     /// Recurring annual cost per chronically ill member (CNY).
