@@ -20,8 +20,9 @@
 //! | [`metrics`] | what is counted, in mergeable tallies |
 //! | [`model`] | one year of a household's life, calling `policy` and filling `metrics` |
 //! | [`runner`] | replications and households in parallel; progress through an [`runner::Observer`] |
-//! | [`stats`] | means, standard deviations, Student-t intervals |
+//! | [`stats`] | means, standard deviations, Student-t intervals, paired tests |
 //! | [`output`] | CSV tables, manifest, resolved scenario, written atomically |
+//! | [`compare`] | studies of a baseline and variants: paired differences, cost-effectiveness, precision targeting |
 //! | [`cli`] | the `povsim` command: parses arguments, prints, draws the progress bar |
 //!
 //! The library never prints or touches the terminal; only [`cli`] does.
@@ -34,6 +35,7 @@
 //! number of threads, and two scenarios run with one seed face the same shocks.
 
 pub mod cli;
+pub mod compare;
 pub mod metrics;
 pub mod model;
 pub mod output;

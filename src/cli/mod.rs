@@ -10,6 +10,9 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use std::path::Path;
+
+use crate::compare::{self, Comparison, Precision, Study};
 use crate::output::{self, Manifest, Tables};
 use crate::runner::{self, Observer};
 use crate::scenario::{Scenario, ScenarioError, Source};
@@ -29,8 +32,38 @@ struct Cli {
 enum Command {
     /// Simulate a scenario and write its tables.
     Run(RunArgs),
+    /// Compare a baseline with variants (or a study file) on common random numbers.
+    Compare(CompareArgs),
     /// Check a scenario file and print it fully resolved.
     Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args, Default)]
+struct CompareArgs {
+    /// BASELINE VARIANT... scenario files, or one study file (default: the bundled
+    /// Jingtai study).
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    sim: SimArgs,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "K")]
+    threads: Option<usize>,
+    /// Add replications in batches until the 95% half-width of every return-rate
+    /// difference is below EPS (a rate: 0.001 is 0.1 points).
+    #[arg(long, value_name = "EPS")]
+    precision: Option<f64>,
+    /// Upper limit on replications for --precision.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    max_replications: u32,
+    /// Output directory (default: outputs/<study>-<timestamp>).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Replace a non-empty output directory.
+    #[arg(long)]
+    force: bool,
+    /// No progress bar and no table.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// Flags shared by every command that simulates.
@@ -131,8 +164,9 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> Result<()> {
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     match cli.command {
-        None => run(RunArgs::default(), &command_line),
+        None => compare(CompareArgs::default(), &command_line),
         Some(Command::Run(a)) => run(a, &command_line),
+        Some(Command::Compare(a)) => compare(a, &command_line),
         Some(Command::Validate(a)) => validate(a),
     }
 }
@@ -232,6 +266,269 @@ fn run(a: RunArgs, command_line: &[String]) -> Result<()> {
         print_summary(&mut out, &s, &tables)?;
         writeln!(out, "\nwrote {}", dir.display())?;
     }
+    Ok(())
+}
+
+fn bad(key: &str, value: impl ToString, flag: &str, rule: &str) -> anyhow::Error {
+    anyhow::Error::new(BadInput(ScenarioError::OutOfRange {
+        at: crate::scenario::Origin::flag(flag),
+        key: key.into(),
+        value: value.to_string(),
+        rule: rule.into(),
+    }))
+}
+
+fn compare(a: CompareArgs, command_line: &[String]) -> Result<()> {
+    let study = match a.files.as_slice() {
+        [] => Study::load(Path::new(compare::DEFAULT_STUDY)).map_err(BadInput)?,
+        [one] if Study::is_study(one) => Study::load(one).map_err(BadInput)?,
+        [_] => {
+            return Err(bad(
+                "files",
+                a.files[0].display(),
+                "povsim compare",
+                "give a baseline and at least one variant (povsim compare BASELINE VARIANT...), or a study file",
+            ));
+        }
+        [base, variants @ ..] => Study {
+            name: "compare".into(),
+            description: String::new(),
+            baseline: base.clone(),
+            variants: variants.to_vec(),
+        },
+    };
+    let precision = match a.precision {
+        None => None,
+        Some(eps) if eps.is_finite() && eps > 0.0 => Some(Precision {
+            epsilon: eps,
+            max_replications: a.max_replications,
+        }),
+        Some(eps) => {
+            return Err(bad(
+                "precision",
+                eps,
+                "--precision",
+                "the target half-width must be a number > 0",
+            ));
+        }
+    };
+    let overrides = a.sim.source(None).map_err(BadInput)?;
+    let scenarios = study.scenarios(&overrides).map_err(BadInput)?;
+    if let Some(p) = precision {
+        let start = scenarios[0].params.simulation.replications;
+        if p.max_replications < start.max(2) {
+            return Err(bad(
+                "max_replications",
+                p.max_replications,
+                "--max-replications",
+                &format!(
+                    "must be at least the starting replications ({}) and at least 2",
+                    start.max(2)
+                ),
+            ));
+        }
+    }
+    let dir = a.out.clone().unwrap_or_else(|| {
+        PathBuf::from("outputs").join(format!("{}-{}", study.name, output::timestamp()))
+    });
+    output::check_target(&dir, a.force)?;
+    let pool = pool(a.threads)?;
+    let progress = Progress::new(a.quiet, "comparing");
+    let result = pool.install(|| compare::run(scenarios, precision, &progress));
+    progress.finish();
+    let tables = result.tables();
+    let rows = result.rows(&tables);
+    let base = &result.arms[0].scenario;
+    let sim = &base.params.simulation;
+    let household_years: u64 = result
+        .arms
+        .iter()
+        .map(|arm| {
+            runner::household_years_per_replication(&arm.scenario) * arm.replications.len() as u64
+        })
+        .sum();
+    let mut files = Vec::new();
+    for (arm, t) in result.arms.iter().zip(&tables) {
+        let manifest = manifest(
+            &arm.scenario,
+            command_line,
+            pool.current_num_threads(),
+            result.seconds,
+            household_years,
+        );
+        files.extend(output::run_files(
+            &format!("{}/", arm.scenario.name),
+            &arm.scenario,
+            t,
+            &manifest,
+        ));
+    }
+    files.push(("comparison.csv".into(), compare::comparison_csv(&rows)));
+    let study_manifest = serde_json::json!({
+        "povsim_version": env!("CARGO_PKG_VERSION"),
+        "command_line": command_line,
+        "study": study.name,
+        "scenarios": result.arms.iter().map(|a| a.scenario.name.clone()).collect::<Vec<_>>(),
+        "seed": sim.seed,
+        "threads": pool.current_num_threads(),
+        "households": sim.households,
+        "years": sim.years,
+        "replications": sim.replications,
+        "precision": precision.map(|p| p.epsilon),
+        "precision_reached": result.precision_reached,
+        "wall_seconds": result.seconds,
+        "household_years_per_second": household_years as f64 / result.seconds.max(1e-9),
+    });
+    files.push((
+        "manifest.json".into(),
+        serde_json::to_string_pretty(&study_manifest)? + "\n",
+    ));
+    output::write_dir(&dir, a.force, &files)?;
+    if !a.quiet {
+        let mut out = std::io::stdout().lock();
+        print_comparison(&mut out, &study, &result, &rows)?;
+        writeln!(out, "\nwrote {}", dir.display())?;
+    }
+    Ok(())
+}
+
+fn manifest(
+    s: &Scenario,
+    command_line: &[String],
+    threads: usize,
+    seconds: f64,
+    household_years: u64,
+) -> Manifest {
+    let sim = &s.params.simulation;
+    Manifest {
+        povsim_version: env!("CARGO_PKG_VERSION").into(),
+        command_line: command_line.to_vec(),
+        scenario: s.name.clone(),
+        seed: sim.seed,
+        threads,
+        households: sim.households,
+        years: sim.years,
+        burn_in_years: sim.burn_in_years,
+        replications: sim.replications,
+        wall_seconds: seconds,
+        household_years_per_second: household_years as f64 / seconds.max(1e-9),
+    }
+}
+
+fn find<'a>(rows: &'a [compare::Row], scenario: &str, metric: &str) -> Option<&'a compare::Row> {
+    rows.iter()
+        .find(|r| r.scenario == scenario && r.metric == metric)
+}
+
+fn print_comparison(
+    out: &mut impl Write,
+    study: &Study,
+    c: &Comparison,
+    rows: &[compare::Row],
+) -> std::io::Result<()> {
+    let base = &c.arms[0].scenario;
+    let sim = &base.params.simulation;
+    writeln!(
+        out,
+        "{}: {} households x {} years ({}-{}) x {} replications, seed {}, common random numbers",
+        study.name,
+        sim.households,
+        sim.years,
+        sim.start_year,
+        sim.start_year + sim.years as i32 - 1,
+        sim.replications,
+        sim.seed
+    )?;
+    if !study.description.is_empty() {
+        writeln!(out, "{}", study.description)?;
+    }
+    if let Some(reached) = c.precision_reached {
+        let hw = compare::half_width(&c.arms);
+        writeln!(
+            out,
+            "precision: widest 95% half-width of the return-rate difference {:.3} points after {} replications ({})",
+            hw * 100.0,
+            sim.replications,
+            if reached {
+                "target reached"
+            } else {
+                "limit reached before the target"
+            }
+        )?;
+    }
+    let base_rate =
+        Tables::from_replications(base, &c.arms[0].replications).summary_of(compare::RANK_METRIC);
+    if let Some(b) = base_rate {
+        let ci =
+            b.ci.map(|(lo, hi)| format!(" (95% CI {:.2}% to {:.2}%)", lo * 100.0, hi * 100.0))
+                .unwrap_or_default();
+        writeln!(
+            out,
+            "baseline `{}`: return rate {:.2}% a year{ci}",
+            base.name,
+            b.mean * 100.0
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<4} {:<18} {:>8} {:>28} {:>9} {:>14} {:>12}",
+        "rank",
+        "scenario",
+        "return",
+        "change, points (95% CI)",
+        "p",
+        "extra cost/yr",
+        "averted/M CNY"
+    )?;
+    let mut ranked: Vec<&compare::Row> = rows
+        .iter()
+        .filter(|r| r.metric == compare::RANK_METRIC)
+        .collect();
+    ranked.sort_by(|a, b| {
+        a.diff_mean
+            .unwrap_or(0.0)
+            .total_cmp(&b.diff_mean.unwrap_or(0.0))
+    });
+    for (i, r) in ranked.iter().enumerate() {
+        let d = r.diff_mean.unwrap_or(0.0) * 100.0;
+        let (ci, mark) = match r.ci {
+            Some((lo, hi)) => (
+                format!("{d:+.2} ({:+.2} to {:+.2})", lo * 100.0, hi * 100.0),
+                if lo > 0.0 || hi < 0.0 { "*" } else { " " },
+            ),
+            None => (format!("{d:+.2}"), " "),
+        };
+        let p = match r.p_value {
+            Some(p) if p < 0.001 => "<0.001".to_string(),
+            Some(p) => format!("{p:.3}"),
+            None => "-".into(),
+        };
+        let cost = find(rows, &r.scenario, "cost_total")
+            .and_then(|c| c.diff_mean)
+            .map(|c| format!("{:+.2}M", c / 1e6))
+            .unwrap_or_else(|| "-".into());
+        let averted = find(rows, &r.scenario, "returns_averted_per_million")
+            .and_then(|c| c.diff_mean)
+            .map(|v| format!("{v:.1}"))
+            .unwrap_or_else(|| "-".into());
+        writeln!(
+            out,
+            "{:<4} {:<18} {:>7.2}% {:>27}{} {:>9} {:>14} {:>12}",
+            i + 1,
+            r.scenario,
+            r.scenario_mean.unwrap_or(0.0) * 100.0,
+            ci,
+            mark,
+            p,
+            cost,
+            averted
+        )?;
+    }
+    writeln!(
+        out,
+        "\n* the 95% interval of the paired difference excludes zero. Extra cost: program spending a year\n  against the baseline (CNY, simulated households); averted/M CNY: returns averted per million\n  CNY of extra spending over the horizon (negative when the variant saves money or adds returns)."
+    )?;
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::metrics::{self, Cause};
-use crate::runner::RunResult;
+use crate::runner::{Replication, RunResult};
 use crate::scenario::Scenario;
 use crate::stats::{self, Summary};
 
@@ -60,6 +60,11 @@ pub struct Tables {
 impl Tables {
     /// Collect a run's figures.
     pub fn new(s: &Scenario, run: &RunResult) -> Tables {
+        Tables::from_replications(s, &run.replications)
+    }
+
+    /// Collect the figures of the given replications.
+    pub fn from_replications(s: &Scenario, replications: &[Replication]) -> Tables {
         let n_years = s.params.simulation.years as usize;
         let years = (0..n_years).map(|t| s.year(t)).collect();
         let mut yearly_names = Vec::new();
@@ -67,7 +72,7 @@ impl Tables {
         let mut causes = vec![vec![Vec::new(); Cause::ALL.len()]; n_years];
         let mut summary_names = Vec::new();
         let mut summary: Vec<Vec<f64>> = Vec::new();
-        for rep in &run.replications {
+        for rep in replications {
             for (t, tally) in rep.years.iter().enumerate() {
                 let m = tally.metrics();
                 if yearly_names.is_empty() {
@@ -234,6 +239,16 @@ pub fn write_run(
     tables: &Tables,
     manifest: &Manifest,
 ) -> Result<(), OutputError> {
+    write_dir(dir, force, &run_files("", s, tables, manifest))
+}
+
+/// The files of a run, named with `prefix` (a subfolder ending in `/`, or empty).
+pub fn run_files(
+    prefix: &str,
+    s: &Scenario,
+    tables: &Tables,
+    manifest: &Manifest,
+) -> Vec<(String, String)> {
     let files = [
         ("yearly.csv", tables.yearly_csv()),
         ("replications.csv", tables.replications_csv()),
@@ -245,12 +260,15 @@ pub fn write_run(
         ),
         ("scenario.toml", s.to_toml()),
     ];
-    write_dir(dir, force, &files)
+    files
+        .into_iter()
+        .map(|(f, t)| (format!("{prefix}{f}"), t))
+        .collect()
 }
 
 /// Refuse a non-empty `dir` unless `force`; then write `files` into a temporary sibling
 /// and rename it into place.
-pub fn write_dir(dir: &Path, force: bool, files: &[(&str, String)]) -> Result<(), OutputError> {
+pub fn write_dir(dir: &Path, force: bool, files: &[(String, String)]) -> Result<(), OutputError> {
     check_target(dir, force)?;
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -268,6 +286,9 @@ pub fn write_dir(dir: &Path, force: bool, files: &[(&str, String)]) -> Result<()
     fs::create_dir_all(&tmp).map_err(io(&tmp))?;
     for (file, text) in files {
         let path = tmp.join(file);
+        if let Some(folder) = path.parent() {
+            fs::create_dir_all(folder).map_err(io(folder))?;
+        }
         fs::write(&path, text).map_err(io(&path))?;
     }
     if dir.exists() {
@@ -326,13 +347,13 @@ mod tests {
     fn refuses_non_empty_without_force() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("run");
-        write_dir(&out, false, &[("a.txt", "1".into())]).unwrap();
-        let err = write_dir(&out, false, &[("a.txt", "2".into())]).unwrap_err();
+        write_dir(&out, false, &[("a.txt".into(), "1".into())]).unwrap();
+        let err = write_dir(&out, false, &[("a.txt".into(), "2".into())]).unwrap_err();
         assert!(err.to_string().contains("--force"));
         assert_eq!(fs::read_to_string(out.join("a.txt")).unwrap(), "1");
-        write_dir(&out, true, &[("b.txt", "3".into())]).unwrap();
+        write_dir(&out, true, &[("b/c.txt".into(), "3".into())]).unwrap();
         assert!(!out.join("a.txt").exists());
-        assert_eq!(fs::read_to_string(out.join("b.txt")).unwrap(), "3");
+        assert_eq!(fs::read_to_string(out.join("b/c.txt")).unwrap(), "3");
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary folders left");
     }

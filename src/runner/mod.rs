@@ -60,14 +60,31 @@ pub fn run(s: &Scenario, observer: &dyn Observer) -> RunResult {
     let total =
         sim.households * u64::from(sim.years + sim.burn_in_years) * u64::from(sim.replications);
     observer.started(total);
-    let replications = (0..sim.replications)
-        .into_par_iter()
-        .map(|r| replication(s, r, observer, None))
-        .collect();
+    let replications = replications(s, 0..sim.replications, observer);
     RunResult {
         replications,
         seconds: started.elapsed().as_secs_f64(),
     }
+}
+
+/// Run the replications with indices in `range`, in parallel. A replication's result
+/// depends only on its index, so batches can be added later (precision targeting)
+/// and give the same numbers as one large run.
+pub fn replications(
+    s: &Scenario,
+    range: std::ops::Range<u32>,
+    observer: &dyn Observer,
+) -> Vec<Replication> {
+    range
+        .into_par_iter()
+        .map(|r| replication(s, r, observer, None))
+        .collect()
+}
+
+/// Household-years simulated per replication, burn-in included.
+pub fn household_years_per_replication(s: &Scenario) -> u64 {
+    let sim = &s.params.simulation;
+    sim.households * u64::from(sim.years + sim.burn_in_years)
 }
 
 /// Mean motivation per village, summed chunk by chunk in order.

@@ -79,10 +79,13 @@ pub fn load(path: &Path, villages: u32) -> Result<Vec<HouseholdRow>, ScenarioErr
         line,
         message,
     };
+    let data: Vec<u8> = match super::bundled(path) {
+        Some(text) => text.as_bytes().to_vec(),
+        None => std::fs::read(path).map_err(|e| fail(0, format!("cannot read the file: {e}")))?,
+    };
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| fail(0, format!("cannot read the file: {e}")))?;
+        .from_reader(data.as_slice());
     let headers = reader
         .headers()
         .map_err(|e| fail(1, e.to_string()))?

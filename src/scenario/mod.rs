@@ -26,6 +26,81 @@ use tree::{Flat, Leaf, RawFile};
 
 /// The bundled baseline, the default of every parameter.
 pub const BASELINE_TOML: &str = include_str!("../../scenarios/baseline.toml");
+
+/// Prefix of the bundled files embedded in the binary: `builtin:monitoring.toml`.
+pub const BUILTIN: &str = "builtin:";
+
+/// The bundled scenario and study files, embedded so that they work from any directory.
+pub const BUNDLED: [(&str, &str); 11] = [
+    ("baseline.toml", BASELINE_TOML),
+    (
+        "monitoring.toml",
+        include_str!("../../scenarios/monitoring.toml"),
+    ),
+    (
+        "industry.toml",
+        include_str!("../../scenarios/industry.toml"),
+    ),
+    (
+        "social_security.toml",
+        include_str!("../../scenarios/social_security.toml"),
+    ),
+    (
+        "motivation.toml",
+        include_str!("../../scenarios/motivation.toml"),
+    ),
+    (
+        "combined.toml",
+        include_str!("../../scenarios/combined.toml"),
+    ),
+    (
+        "transition_ends.toml",
+        include_str!("../../scenarios/transition_ends.toml"),
+    ),
+    (
+        "calibration.toml",
+        include_str!("../../scenarios/calibration.toml"),
+    ),
+    (
+        "survey_example.toml",
+        include_str!("../../scenarios/survey_example.toml"),
+    ),
+    (
+        "households_example.csv",
+        include_str!("../../scenarios/households_example.csv"),
+    ),
+    (
+        "jingtai_study.toml",
+        include_str!("../../scenarios/jingtai_study.toml"),
+    ),
+];
+
+/// The embedded text of `builtin:NAME`, if `path` names one.
+pub fn bundled(path: &Path) -> Option<&'static str> {
+    let name = path.to_str()?.strip_prefix(BUILTIN)?;
+    BUNDLED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+}
+
+/// Resolve `target` as written in the file at `from`: relative to that file's folder,
+/// and inside the bundled files for a bundled file.
+pub fn relative_to(from: &Path, target: &str) -> PathBuf {
+    if from.to_str().is_some_and(|p| p.starts_with(BUILTIN)) && !Path::new(target).is_absolute() {
+        return PathBuf::from(format!("{BUILTIN}{target}"));
+    }
+    from.parent().unwrap_or(Path::new(".")).join(target)
+}
+
+/// A file's name without folder and extension (and without `builtin:`).
+pub fn stem(path: &Path) -> String {
+    let s = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    s.strip_prefix(BUILTIN).map(str::to_string).unwrap_or(s)
+}
 const BASELINE_SOURCE: &str = "baseline (built-in)";
 const PROGRAMS: &str = "policy.industry.programs.";
 /// A template program whose fields define what every program must have.
@@ -133,10 +208,7 @@ impl Source {
         schema.check_programs_complete(&values)?;
         let rows = load_households(&mut values)?;
         let name = top.name.clone().unwrap_or_else(|| match &self.path {
-            Some(p) => p
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "scenario".into()),
+            Some(p) => stem(p),
             None => "baseline".into(),
         });
         let description = top.description.clone().unwrap_or_default();
@@ -161,15 +233,11 @@ fn load_households(
         return Ok(None);
     }
     let from_file = leaf.origin.line > 0 && leaf.origin.source != BASELINE_SOURCE;
-    let base = if from_file {
-        Path::new(&leaf.origin.source)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default()
+    let path = if from_file {
+        relative_to(Path::new(&leaf.origin.source), raw)
     } else {
-        PathBuf::new()
+        PathBuf::from(raw)
     };
-    let path = base.join(raw);
     let path = path.canonicalize().unwrap_or(path);
     let villages = match values.get("simulation.villages").map(|l| &l.value) {
         Some(Value::Integer(v)) if *v >= 1 => u32::try_from(*v).unwrap_or(u32::MAX),
@@ -239,8 +307,7 @@ fn load_chain(
     let mut events: Vec<tree::RawEvent> = Vec::new();
     for leaf in &file.extends {
         let target = value_text(&leaf.value);
-        let base = path.parent().unwrap_or(Path::new("."));
-        let resolved = base.join(&target);
+        let resolved = relative_to(path, &target);
         let shown = resolved.display().to_string();
         let (v, e, _) = load_chain(&resolved, &shown, chain, Some(leaf))?;
         // A later parent wins, except where its value is inherited from a file that an
@@ -268,6 +335,9 @@ fn load_chain(
 
 /// Read a scenario file as text, refusing what cannot be one.
 pub fn read_text(path: &Path) -> Result<String, ScenarioError> {
+    if let Some(text) = bundled(path) {
+        return Ok(text.to_string());
+    }
     let io = |source| ScenarioError::Io {
         path: path.to_path_buf(),
         source,
@@ -655,6 +725,19 @@ impl Scenario {
                 )
             })
             .collect()
+    }
+
+    /// The same scenario with `replications` replications (precision targeting), so
+    /// that its resolved file reproduces the run.
+    pub fn set_replications(&mut self, replications: u32) {
+        self.params.simulation.replications = replications;
+        for p in &mut self.yearly {
+            p.simulation.replications = replications;
+        }
+        self.values.insert(
+            "simulation.replications".into(),
+            Value::Integer(i64::from(replications)),
+        );
     }
 
     /// Calendar year of simulated year index `t`.
