@@ -71,7 +71,7 @@ pub fn paired(base: &[f64], variant: &[f64]) -> Paired {
     let diff = summarize(&diffs);
     let p_value = match diff.sd {
         None => None,
-        Some(sd) if sd == 0.0 => Some(if diff.mean == 0.0 { 1.0 } else { 0.0 }),
+        Some(sd) if sd <= 0.0 => Some(if diff.mean == 0.0 { 1.0 } else { 0.0 }),
         Some(sd) => {
             let t = diff.mean / (sd / (diff.n as f64).sqrt());
             Some((2.0 * (1.0 - t_cdf(t.abs(), (diff.n - 1) as f64))).clamp(0.0, 1.0))
