@@ -5,6 +5,7 @@ mod integration {
     pub mod bad_input;
     pub mod cli;
     pub mod common;
+    pub mod compare;
     pub mod determinism;
     pub mod properties;
     pub mod scenarios;

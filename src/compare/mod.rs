@@ -90,7 +90,13 @@ impl Study {
 
     /// Load the scenarios: the baseline with `sim` overrides, then each variant with the
     /// same overrides and the baseline's seed and sizes. Duplicate names get a suffix.
-    pub fn scenarios(&self, overrides: &Source) -> Result<Vec<Scenario>, ScenarioError> {
+    /// With `independent`, variant `k` gets seed `seed + k` instead: no common random
+    /// numbers, to show what they save.
+    pub fn scenarios(
+        &self,
+        overrides: &Source,
+        independent: bool,
+    ) -> Result<Vec<Scenario>, ScenarioError> {
         let with = |path: &Path| Source {
             path: Some(path.to_path_buf()),
             overrides: overrides.overrides.clone(),
@@ -98,9 +104,14 @@ impl Study {
         let base = with(&self.baseline).load()?;
         let sim = &base.params.simulation;
         let mut out = vec![base.clone()];
-        for v in &self.variants {
+        for (k, v) in self.variants.iter().enumerate() {
+            let seed = if independent {
+                sim.seed.wrapping_add(k as u64 + 1)
+            } else {
+                sim.seed
+            };
             let mut s = with(v)
-                .flag("simulation.seed", sim.seed, "the baseline's seed")
+                .flag("simulation.seed", seed, "the baseline's seed")
                 .flag(
                     "simulation.households",
                     sim.households,
@@ -161,6 +172,8 @@ pub struct Comparison {
     pub arms: Vec<Arm>,
     /// Whether precision targeting reached its target (`None` without targeting).
     pub precision_reached: Option<bool>,
+    /// Variants ran on their own seeds: differences are unpaired (Welch).
+    pub independent: bool,
     /// Wall time (seconds).
     pub seconds: f64,
 }
@@ -169,6 +182,7 @@ pub struct Comparison {
 pub fn run(
     scenarios: Vec<Scenario>,
     precision: Option<Precision>,
+    independent: bool,
     observer: &dyn Observer,
 ) -> Comparison {
     let started = std::time::Instant::now();
@@ -198,7 +212,7 @@ pub fn run(
         }
         done = target;
         let Some(p) = precision else { break };
-        let ok = half_width(&arms) < p.epsilon;
+        let ok = half_width(&arms, independent) < p.epsilon;
         reached = Some(ok);
         if ok || done >= p.max_replications {
             break;
@@ -211,6 +225,7 @@ pub fn run(
     Comparison {
         arms,
         precision_reached: reached,
+        independent,
         seconds: started.elapsed().as_secs_f64(),
     }
 }
@@ -229,20 +244,32 @@ fn metric_values(arm: &Arm, metric: &str) -> Vec<f64> {
 
 /// The widest 95% half-width of the return-rate difference over the variants
 /// (infinite with fewer than two replications).
-pub fn half_width(arms: &[Arm]) -> f64 {
+pub fn half_width(arms: &[Arm], independent: bool) -> f64 {
     let Some(base) = arms.first() else {
         return f64::INFINITY;
     };
     let b = metric_values(base, RANK_METRIC);
     arms[1..]
         .iter()
-        .map(
-            |arm| match stats::paired(&b, &metric_values(arm, RANK_METRIC)).diff.ci {
+        .map(|arm| {
+            match difference(&b, &metric_values(arm, RANK_METRIC), independent)
+                .diff
+                .ci
+            {
                 Some((lo, hi)) => (hi - lo) / 2.0,
                 None => f64::INFINITY,
-            },
-        )
+            }
+        })
         .fold(0.0, f64::max)
+}
+
+/// Paired difference, or Welch's unpaired one for independent seeds.
+pub fn difference(base: &[f64], variant: &[f64], independent: bool) -> stats::Paired {
+    if independent {
+        stats::welch(base, variant)
+    } else {
+        stats::paired(base, variant)
+    }
 }
 
 /// One row of `comparison.csv`.
@@ -293,7 +320,7 @@ impl Comparison {
                     continue;
                 };
                 let (b, v) = (&base.summary[i], &t.summary[j]);
-                let p = stats::paired(b, v);
+                let p = difference(b, v, self.independent);
                 let bm = stats::summarize(b).mean;
                 rows.push(Row {
                     baseline: base.scenario.clone(),
