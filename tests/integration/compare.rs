@@ -206,7 +206,7 @@ fn precision_targeting_stops_at_the_target_or_the_limit() {
     );
     assert_eq!(c.precision_reached, Some(true));
     let n = c.arms[0].replications.len();
-    assert!(n > 4 && n % 4 == 0, "{n}");
+    assert!(n > 4 && n.is_multiple_of(4), "{n}");
     assert!(compare::half_width(&c.arms, false) < eps);
     assert_eq!(
         c.arms[1].scenario.params.simulation.replications as usize,
