@@ -19,6 +19,7 @@
 //! | [`policy`] | the countermeasures and safety net as pure, testable functions |
 //! | [`metrics`] | what is counted, in mergeable tallies |
 //! | [`model`] | one year of a household's life, calling `policy` and filling `metrics` |
+//! | [`cases`] | policy rule cases: one household-year with fixed shocks and expected values |
 //! | [`runner`] | replications and households in parallel; progress through an [`runner::Observer`] |
 //! | [`stats`] | means, standard deviations, Student-t intervals, paired tests |
 //! | [`output`] | CSV tables, manifest, resolved scenario, written atomically |
@@ -34,6 +35,7 @@
 //! fixed chunks merged in order: the same seed gives byte-identical outputs on any
 //! number of threads, and two scenarios run with one seed face the same shocks.
 
+pub mod cases;
 pub mod cli;
 pub mod compare;
 pub mod metrics;

@@ -8,5 +8,6 @@ mod integration {
     pub mod compare;
     pub mod determinism;
     pub mod properties;
+    pub mod rules;
     pub mod scenarios;
 }

@@ -36,6 +36,79 @@ enum Command {
     Compare(CompareArgs),
     /// Check a scenario file and print it fully resolved.
     Validate(ValidateArgs),
+    /// Run policy rule cases: one household-year with fixed shocks and expected values.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Case files (TOML), or folders of them.
+    #[arg(required = true)]
+    cases: Vec<PathBuf>,
+    /// Print every value a case produced, not only the differences.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+/// Some rule cases failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{failed} of {total} rule cases failed")]
+struct CasesFailed {
+    failed: usize,
+    total: usize,
+}
+
+fn check(a: CheckArgs) -> Result<()> {
+    let mut files = Vec::new();
+    for path in &a.cases {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("cannot read folder {}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let mut failed = 0;
+    for f in &files {
+        let name = f.display().to_string();
+        let case = crate::cases::load(f).map_err(BadInput)?;
+        let outcome = crate::cases::run(&case, &name).map_err(BadInput)?;
+        let status = if outcome.passed() { "pass" } else { "FAIL" };
+        writeln!(out, "{status}  {name}: {}", outcome.description)?;
+        for (key, want, got) in &outcome.failures {
+            match got {
+                Some(g) => writeln!(
+                    out,
+                    "      {key}: expected {want}, got {g} (difference {})",
+                    g - want
+                )?,
+                None => writeln!(
+                    out,
+                    "      {key}: expected {want}, but the case has no such value (see --verbose)"
+                )?,
+            }
+        }
+        if a.verbose {
+            for (k, v) in &outcome.values {
+                writeln!(out, "      {k} = {v}")?;
+            }
+        }
+        failed += usize::from(!outcome.passed());
+    }
+    writeln!(out, "{} passed, {failed} failed", files.len() - failed)?;
+    if failed > 0 {
+        return Err(anyhow::Error::new(CasesFailed {
+            failed,
+            total: files.len(),
+        }));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Args, Default)]
@@ -172,6 +245,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> Result<()> {
         Some(Command::Run(a)) => run(a, &command_line),
         Some(Command::Compare(a)) => compare(a, &command_line),
         Some(Command::Validate(a)) => validate(a),
+        Some(Command::Check(a)) => check(a),
     }
 }
 

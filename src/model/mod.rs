@@ -400,8 +400,14 @@ pub struct YearRecord {
 /// Demography, health, disasters, income and the safety net; the household's claim on
 /// monitoring support. Mutates only the state these steps change.
 pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
+    let d = Draws::new(ctx.p, ctx.replication, h.id, ctx.t);
+    begin_with(h, ctx, d)
+}
+
+/// [`begin`] with given draws: policy rule cases fix the year's shocks this way, and
+/// run the engine's own code on them.
+pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRecord {
     let p = ctx.p;
-    let d = Draws::new(p, ctx.replication, h.id, ctx.t);
     let mut r = YearRecord {
         t: ctx.t,
         ..YearRecord::default()

@@ -1,0 +1,513 @@
+//! Policy rule cases, in the spirit of OpenFisca's YAML tests: one household, one year,
+//! fixed shocks, expected transfers, costs and income.
+//!
+//! A case file states a household, parameter changes (over the built-in baseline), the
+//! shocks that hit it that year, and the expected values. The case runner turns the
+//! shocks into the draws that produce them and runs the engine's own
+//! [`model::begin_with`], budget step and [`model::finish`], so a passing case shows
+//! what the simulator really does.
+//!
+//! ```toml
+//! description = "Dibao fills the gap to the standard"
+//! [scenario.policy.social_security.dibao]
+//! coverage = 1.0
+//! [household]
+//! size = 4
+//! assessed_income = 3000     # last year's per-capita income, as dibao assesses it
+//! [shocks]
+//! ill = false
+//! [expected]
+//! dibao = 6400.0             # (4,600 - 3,000) x 4
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::metrics::{PanelTally, YearTally};
+use crate::model::{
+    self, CountyYear, Draws, HAZARD_NAMES, HAZARDS, VillageYear, YearContext, YearRecord,
+};
+use crate::policy::{self, Claim};
+use crate::population::{Group, Household, Village};
+use crate::scenario::{self, Origin, ScenarioError, Source};
+
+/// Just below one: a uniform draw that fails every probability test below one.
+const NEVER: f64 = 1.0 - 1e-12;
+
+/// A case file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// What the case checks.
+    pub description: String,
+    /// Parameter changes, as nested tables, over the built-in baseline.
+    #[serde(default)]
+    pub scenario: toml::Table,
+    /// The household at the start of the year.
+    #[serde(default)]
+    pub household: CaseHousehold,
+    /// This year's shocks.
+    #[serde(default)]
+    pub shocks: CaseShocks,
+    /// Expected values: record fields and cost metrics (see [`values`]).
+    pub expected: BTreeMap<String, toml::Value>,
+    /// Absolute tolerance on money and rates.
+    #[serde(default = "default_tolerance")]
+    pub tolerance: f64,
+}
+
+fn default_tolerance() -> f64 {
+    0.01
+}
+
+/// A household's state at the start of the year.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CaseHousehold {
+    /// Persons.
+    pub size: u8,
+    /// Labour units.
+    pub labour: u8,
+    /// Labour units holding a job (kept this year unless `job_shock` says otherwise).
+    pub jobs: u8,
+    /// Members of pension age.
+    pub elderly: u8,
+    /// Head's age (after this year's birthday is not applied: demography is off).
+    pub head_age: u8,
+    /// Years of schooling.
+    pub schooling: f64,
+    /// Chronically ill members.
+    pub chronic: u8,
+    /// Land (mu).
+    pub land: f64,
+    /// Irrigated share of land.
+    pub irrigated_share: f64,
+    /// Lives in a dry mountain village.
+    pub dry_village: bool,
+    /// Productive assets (CNY).
+    pub assets: f64,
+    /// Savings (CNY).
+    pub savings: f64,
+    /// Debt (CNY).
+    pub debt: f64,
+    /// `lifted` (registered), `marginal` or `other`.
+    pub group: String,
+    /// Motivation.
+    pub motivation: f64,
+    /// Permanent log-income effect.
+    pub alpha: f64,
+    /// Persistent log-income component before this year's shock.
+    pub u: f64,
+    /// Enrolled in basic medical insurance.
+    pub medical_insured: bool,
+    /// Buys agricultural insurance.
+    pub agri_insured: bool,
+    /// On dibao last year.
+    pub on_dibao: bool,
+    /// Reached by dibao when eligible (not an exclusion error).
+    pub dibao_access: bool,
+    /// Last year's per-capita income as dibao assesses it.
+    pub assessed_income: f64,
+    /// Under monitoring at the start of the year.
+    pub monitored: bool,
+    /// Poor last year.
+    pub poor_last_year: bool,
+    /// Industry programs enrolled in.
+    pub programs: Vec<String>,
+}
+
+impl Default for CaseHousehold {
+    fn default() -> Self {
+        CaseHousehold {
+            size: 4,
+            labour: 2,
+            jobs: 0,
+            elderly: 0,
+            head_age: 45,
+            schooling: 7.5,
+            chronic: 0,
+            land: 0.0,
+            irrigated_share: 1.0,
+            dry_village: false,
+            assets: 0.0,
+            savings: 0.0,
+            debt: 0.0,
+            group: "other".into(),
+            motivation: 0.5,
+            alpha: 0.0,
+            u: 0.0,
+            medical_insured: true,
+            agri_insured: false,
+            on_dibao: false,
+            dibao_access: true,
+            assessed_income: 1e9,
+            monitored: false,
+            poor_last_year: false,
+            programs: Vec::new(),
+        }
+    }
+}
+
+/// The shocks of the year, fixed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CaseShocks {
+    /// A serious illness strikes.
+    pub ill: bool,
+    /// Its cost (CNY), when `ill`.
+    pub illness_cost: f64,
+    /// It keeps a labour unit out of work.
+    pub labour_lost: bool,
+    /// It becomes chronic.
+    pub became_chronic: bool,
+    /// Village loss share per hazard that strikes (drought, hail, frost, sandstorm);
+    /// the household's plots are hit with exactly that share.
+    pub disasters: BTreeMap<String, f64>,
+    /// Farm price multiplier (default 1).
+    pub price: Option<f64>,
+    /// Migrant jobs collapse: every job is lost.
+    pub job_shock: bool,
+    /// Idle labour units that find a job.
+    pub jobs_found: bool,
+    /// Industry programs that fail this year.
+    pub failed_programs: Vec<String>,
+    /// Persistent income innovation `e_t` (log), default 0.
+    pub persistent: f64,
+    /// Transitory income shock (log), default 0.
+    pub transitory: f64,
+    /// Monitoring detects the household, if at risk.
+    pub detected: bool,
+    /// An ineligible household is enrolled in dibao anyway (inclusion error).
+    pub dibao_inclusion: bool,
+    /// The household is picked for training.
+    pub trained: bool,
+    /// The household leaves a failed program.
+    pub leaves_failed_program: bool,
+}
+
+/// The outcome of one case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The case's description.
+    pub description: String,
+    /// (key, expected, actual) for each expectation that failed.
+    pub failures: Vec<(String, f64, Option<f64>)>,
+    /// Every value the case produced.
+    pub values: BTreeMap<String, f64>,
+}
+
+impl Outcome {
+    /// Whether every expectation held.
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Read a case file.
+pub fn load(path: &Path) -> Result<Case, ScenarioError> {
+    let text = scenario::read_text(path)?;
+    toml::from_str(&text).map_err(|e| ScenarioError::Syntax {
+        at: Origin::line(
+            path.display().to_string(),
+            e.span().map_or(0, |s| {
+                text[..s.start.min(text.len())].lines().count().max(1)
+            }),
+        ),
+        message: e.message().to_string(),
+    })
+}
+
+fn flatten_overrides(prefix: &str, table: &toml::Table, out: &mut Vec<(String, String)>) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::Table(t) => flatten_overrides(&key, t, out),
+            toml::Value::String(s) => out.push((key, s.clone())),
+            other => out.push((key, other.to_string())),
+        }
+    }
+}
+
+/// Run a case: the first year of the horizon, with demography and burn-in off.
+pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
+    let mut overrides = Vec::new();
+    flatten_overrides("", &case.scenario, &mut overrides);
+    let mut src = Source::new(None)
+        .flag("simulation.households", 1, source_name)
+        .flag("simulation.villages", 1, source_name)
+        .flag("simulation.burn_in_years", 0, source_name)
+        .flag("demography.enabled", false, source_name);
+    for (k, v) in overrides {
+        src = src.flag(&k, v, source_name);
+    }
+    let s = src.load()?;
+    let p = &s.yearly[0];
+    let programs: Vec<&String> = p.policy.industry.programs.keys().collect();
+    let bits =
+        |names: &[String], key: &str| -> Result<u16, ScenarioError> {
+            let mut b = 0u16;
+            for n in names {
+                let i = programs.iter().position(|x| *x == n).ok_or_else(|| {
+                    ScenarioError::OutOfRange {
+                        at: Origin::flag(source_name),
+                        key: key.into(),
+                        value: n.clone(),
+                        rule: format!(
+                            "no such program; the programs are {}",
+                            programs
+                                .iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    }
+                })?;
+                b |= 1 << i;
+            }
+            Ok(b)
+        };
+
+    let ch = &case.household;
+    let group = match ch.group.as_str() {
+        "lifted" => Group::Lifted,
+        "marginal" => Group::Marginal,
+        "other" => Group::Other,
+        g => {
+            return Err(ScenarioError::OutOfRange {
+                at: Origin::flag(source_name),
+                key: "household.group".into(),
+                value: g.into(),
+                rule: "must be lifted, marginal or other".into(),
+            });
+        }
+    };
+    let mut h = Household {
+        id: 0,
+        village: 0,
+        size: ch.size.max(1),
+        labour: ch.labour.min(ch.size),
+        elderly: ch.elderly.min(ch.size),
+        chronic: ch.chronic.min(ch.size),
+        disabled: 0,
+        head_age: ch.head_age,
+        group,
+        cause: 255,
+        registered: group == Group::Lifted,
+        medical_insured: ch.medical_insured,
+        agri_insured: ch.agri_insured,
+        on_dibao: ch.on_dibao,
+        monitored: ch.monitored,
+        poor_prev: ch.poor_last_year,
+        dibao_access: if ch.dibao_access { 0.0 } else { NEVER as f32 },
+        sick_years: 0,
+        jobs: ch.jobs.min(ch.labour),
+        programs: bits(&ch.programs, "household.programs")?,
+        years_above: 0,
+        support_years: 0,
+        spell: 0,
+        spell_observed: false,
+        lifted_year: -1,
+        returns: 0,
+        first_return: -1,
+        last_exit: -1,
+        years_poor: 0,
+        skill: ch.schooling as f32,
+        land: ch.land as f32,
+        irrigated: ch.irrigated_share as f32,
+        assets: ch.assets as f32,
+        savings: ch.savings as f32,
+        debt: ch.debt as f32,
+        u: ch.u as f32,
+        alpha: ch.alpha as f32,
+        m: ch.motivation as f32,
+        assessed: ch.assessed_income as f32,
+        prev_y: 0.0,
+        prev_rigid: 0.0,
+        prev_disaster: 0.0,
+        prev_wage: 0.0,
+        prev_industry: 0.0,
+        prev_working: ch.labour,
+        sum_relative_income: 0.0,
+        sum_squared_gap: 0.0,
+    };
+
+    let sh = &case.shocks;
+    let mut village = VillageYear::default();
+    for (name, loss) in &sh.disasters {
+        let k = HAZARD_NAMES.iter().position(|n| n == name).ok_or_else(|| {
+            ScenarioError::OutOfRange {
+                at: Origin::flag(source_name),
+                key: format!("shocks.disasters.{name}"),
+                value: loss.to_string(),
+                rule: format!("the hazards are {}", HAZARD_NAMES.join(", ")),
+            }
+        })?;
+        village.loss[k] = *loss;
+    }
+    let ill = &p.shocks.illness;
+    let g = 1.0;
+    let ill_cost =
+        if sh.ill && ill.cost_median > 0.0 && ill.cost_sigma > 0.0 && sh.illness_cost > 0.0 {
+            (sh.illness_cost / (ill.cost_median * g)).ln() / ill.cost_sigma
+        } else {
+            0.0
+        };
+    let yes = |b: bool| if b { 0.0 } else { NEVER };
+    let spread = p.shocks.disaster_spread;
+    let inc = &p.shocks.income;
+    let first_program_sigma = p
+        .policy
+        .industry
+        .programs
+        .iter()
+        .find(|(n, _)| ch.programs.contains(n))
+        .map_or(0.0, |(_, pr)| pr.income_sigma);
+    let per = |x: f64, sd: f64| if sd > 0.0 { x / sd } else { 0.0 };
+    let d = Draws {
+        retire: NEVER,
+        entry: NEVER,
+        ill: yes(sh.ill),
+        ill_labour: yes(sh.labour_lost),
+        ill_chronic: yes(sh.became_chronic),
+        hit: [0.0; HAZARDS],
+        // Keep every held job unless jobs collapse; find one for each idle unit if asked.
+        employ: if sh.job_shock { 0.0 } else { NEVER },
+        find: if sh.jobs_found { NEVER } else { 0.0 },
+        detect: yes(sh.detected),
+        dibao: yes(sh.dibao_inclusion),
+        train: yes(sh.trained),
+        program_exit: yes(sh.leaves_failed_program),
+        ill_cost,
+        // Draws at which the log-normal multipliers are exactly one.
+        spread: spread / 2.0,
+        persistent: per(sh.persistent, inc.persistent_sd),
+        transitory: per(sh.transitory, inc.transitory_sd),
+        wage: p.income.wage_sigma / 2.0,
+        program: first_program_sigma / 2.0,
+    };
+    let county = CountyYear {
+        price: sh.price.unwrap_or(1.0),
+        job_shock: sh.job_shock,
+        failed: bits(&sh.failed_programs, "shocks.failed_programs")?,
+    };
+    let terrain = [Village {
+        dry: ch.dry_village,
+    }];
+    let villages = [village];
+    let motivation = [ch.motivation];
+    let ctx = YearContext::new(p, 0, 0, &terrain, &villages, &motivation, county);
+    let mut r = model::begin_with(&mut h, &ctx, d);
+    let mon = &p.policy.monitoring;
+    if r.detected {
+        let mut claims = [Claim {
+            need: r.y_pre,
+            index: 0,
+            cost: r.package.cost(),
+        }];
+        let (served, _) = policy::allocate(
+            &mut claims,
+            mon.budget_per_household + mon.social_fund_per_household,
+        );
+        r.served = !served.is_empty();
+    }
+    let (mut tally, mut panel) = (YearTally::default(), PanelTally::default());
+    let served = r.served;
+    model::finish(&mut h, &mut r, served, &ctx, &mut tally, &mut panel);
+    let values = values(&r, &tally, &h);
+
+    let mut failures = Vec::new();
+    for (key, want) in &case.expected {
+        let want = match want {
+            toml::Value::Float(x) => *x,
+            toml::Value::Integer(i) => *i as f64,
+            toml::Value::Boolean(b) => f64::from(u8::from(*b)),
+            other => {
+                failures.push((
+                    format!("{key} (expected {other}: give a number or true/false)"),
+                    f64::NAN,
+                    None,
+                ));
+                continue;
+            }
+        };
+        match values.get(key) {
+            Some(got) if (got - want).abs() <= case.tolerance => {}
+            got => failures.push((key.clone(), want, got.copied())),
+        }
+    }
+    Ok(Outcome {
+        description: case.description.clone(),
+        failures,
+        values,
+    })
+}
+
+/// The values a case can check: the year's record, the household's state after the
+/// year, and the cost metrics of the year.
+pub fn values(r: &YearRecord, tally: &YearTally, h: &Household) -> BTreeMap<String, f64> {
+    let b = |x: bool| f64::from(u8::from(x));
+    let mut v: BTreeMap<String, f64> = [
+        ("ill", b(r.ill)),
+        ("illness_cost", r.illness_cost),
+        ("labour_lost", b(r.labour_lost)),
+        ("medical_bill", r.medical_bill),
+        ("cover.basic", r.cover.basic),
+        ("cover.serious", r.cover.serious),
+        ("cover.assistance", r.cover.assistance),
+        ("out_of_pocket", r.cover.out_of_pocket),
+        ("farm_loss_share", r.farm_loss_share),
+        ("disaster_loss", r.disaster_loss),
+        ("farm", r.farm),
+        ("wage", r.wage),
+        ("working", f64::from(r.working)),
+        ("employed", f64::from(r.employed)),
+        ("assets", r.assets),
+        ("industry", r.industry),
+        ("dibao", r.dibao),
+        ("on_dibao", b(r.on_dibao)),
+        ("pension", r.pension),
+        ("other_transfers", r.other_transfers),
+        ("agri.indemnity", r.agri.indemnity),
+        ("agri.farmer_premium", r.agri.farmer_premium),
+        ("agri.subsidy", r.agri.subsidy),
+        ("gross", r.gross),
+        ("y_pre", r.y_pre),
+        ("at_risk", b(r.at_risk)),
+        ("detected", b(r.detected)),
+        ("package.topup", r.package.topup),
+        ("package.conditional", r.package.conditional),
+        ("package.job", r.package.job),
+        ("package.medical", r.package.medical),
+        ("served", b(r.served)),
+        ("rigid", r.rigid),
+        ("from_savings", r.from_savings),
+        ("borrowed", r.borrowed),
+        ("y", r.y),
+        ("poor", b(r.poor)),
+        ("returned", b(r.returned)),
+        ("new_poor", b(r.new_poor)),
+        ("exited", b(r.exited)),
+        ("rewarded", b(r.rewarded)),
+        ("trained", b(r.trained)),
+        ("monitored_after", b(h.monitored)),
+        ("motivation_after", f64::from(h.m)),
+        ("debt_after", f64::from(h.debt)),
+        ("savings_after", f64::from(h.savings)),
+        ("programs_after", f64::from(h.programs.count_ones())),
+    ]
+    .into_iter()
+    .map(|(k, x)| (k.to_string(), x))
+    .collect();
+    for (name, x) in tally.metrics() {
+        if name.starts_with("cost_") {
+            v.insert(name, x);
+        }
+    }
+    v
+}
