@@ -30,7 +30,7 @@ use crate::model::{
     self, CountyYear, Draws, HAZARD_NAMES, HAZARDS, VillageYear, YearContext, YearRecord,
 };
 use crate::policy::{self, Claim};
-use crate::population::{Group, Household, Village};
+use crate::population::{self, Group, Household, Village};
 use crate::scenario::{self, Origin, ScenarioError, Source};
 
 /// Just below one: a uniform draw that fails every probability test below one.
@@ -287,55 +287,39 @@ pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
             });
         }
     };
-    let mut h = Household {
-        id: 0,
-        village: 0,
-        size: ch.size.max(1),
-        labour: ch.labour.min(ch.size),
-        elderly: ch.elderly.min(ch.size),
-        chronic: ch.chronic.min(ch.size),
-        disabled: 0,
-        head_age: ch.head_age,
-        group,
-        cause: 255,
-        registered: group == Group::Lifted,
-        medical_insured: ch.medical_insured,
-        agri_insured: ch.agri_insured,
-        on_dibao: ch.on_dibao,
-        monitored: ch.monitored,
-        poor_prev: ch.poor_last_year,
-        dibao_access: if ch.dibao_access { 0.0 } else { NEVER as f32 },
-        sick_years: 0,
-        jobs: ch.jobs.min(ch.labour),
-        programs: bits(&ch.programs, "household.programs")?,
-        years_above: 0,
-        support_years: 0,
-        spell: 0,
-        spell_observed: false,
-        lifted_year: -1,
-        returns: 0,
-        first_return: -1,
-        last_exit: -1,
-        years_poor: 0,
-        skill: ch.schooling as f32,
-        land: ch.land as f32,
-        irrigated: ch.irrigated_share as f32,
-        assets: ch.assets as f32,
-        savings: ch.savings as f32,
-        debt: ch.debt as f32,
-        u: ch.u as f32,
-        alpha: ch.alpha as f32,
-        m: ch.motivation as f32,
-        assessed: ch.assessed_income as f32,
-        prev_y: 0.0,
-        prev_rigid: 0.0,
-        prev_disaster: 0.0,
-        prev_wage: 0.0,
-        prev_industry: 0.0,
-        prev_working: ch.labour,
-        sum_relative_income: 0.0,
-        sum_squared_gap: 0.0,
-    };
+    // Start from a drawn household so that every field has a value, then set what the
+    // case states.
+    let terrain = [Village {
+        dry: ch.dry_village,
+    }];
+    let mut h = population::household(p, &terrain, 0, 0);
+    h.group = group;
+    h.registered = group == Group::Lifted;
+    h.size = ch.size.max(1);
+    h.labour = ch.labour.min(h.size);
+    h.elderly = ch.elderly.min(h.size);
+    h.chronic = ch.chronic.min(h.size);
+    h.disabled = 0;
+    h.head_age = ch.head_age;
+    h.medical_insured = ch.medical_insured;
+    h.agri_insured = ch.agri_insured;
+    h.on_dibao = ch.on_dibao;
+    h.monitored = ch.monitored;
+    h.poor_prev = ch.poor_last_year;
+    h.dibao_access = if ch.dibao_access { 0.0 } else { NEVER as f32 };
+    h.jobs = ch.jobs.min(h.labour);
+    h.programs = bits(&ch.programs, "household.programs")?;
+    h.skill = ch.schooling as f32;
+    h.land = ch.land as f32;
+    h.irrigated = ch.irrigated_share as f32;
+    h.assets = ch.assets as f32;
+    h.savings = ch.savings as f32;
+    h.debt = ch.debt as f32;
+    h.u = ch.u as f32;
+    h.alpha = ch.alpha as f32;
+    h.m = ch.motivation as f32;
+    h.assessed = ch.assessed_income as f32;
+    h.prev_working = h.labour;
 
     let sh = &case.shocks;
     let mut village = VillageYear::default();

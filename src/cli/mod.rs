@@ -118,9 +118,8 @@ struct CompareArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     sim: SimArgs,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "K")]
-    threads: Option<usize>,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Add replications in batches until the 95% half-width of every return-rate
     /// difference is below EPS (a rate: 0.001 is 0.1 points).
     #[arg(long, value_name = "EPS")]
@@ -132,7 +131,15 @@ struct CompareArgs {
     /// Upper limit on replications for --precision.
     #[arg(long, value_name = "N", default_value_t = 200)]
     max_replications: u32,
-    /// Output directory (default: outputs/<study>-<timestamp>).
+}
+
+/// Flags for how a simulation runs and where it writes.
+#[derive(Debug, Clone, Args, Default)]
+struct OutputArgs {
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "K")]
+    threads: Option<usize>,
+    /// Output directory (default: outputs/<name>-<timestamp>).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Replace a non-empty output directory.
@@ -194,18 +201,8 @@ struct RunArgs {
     scenario: Option<PathBuf>,
     #[command(flatten)]
     sim: SimArgs,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "K")]
-    threads: Option<usize>,
-    /// Output directory (default: outputs/<scenario>-<timestamp>).
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Replace a non-empty output directory.
-    #[arg(long)]
-    force: bool,
-    /// No progress bar and no summary table.
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -313,12 +310,12 @@ pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
 fn run(a: RunArgs, command_line: &[String]) -> Result<()> {
     let source = a.sim.source(a.scenario.clone()).map_err(BadInput)?;
     let s = load(&source)?;
-    let dir = a.out.clone().unwrap_or_else(|| {
+    let dir = a.output.out.clone().unwrap_or_else(|| {
         PathBuf::from("outputs").join(format!("{}-{}", s.name, output::timestamp()))
     });
-    output::check_target(&dir, a.force)?;
-    let pool = pool(a.threads)?;
-    let progress = Progress::new(a.quiet, "simulating");
+    output::check_target(&dir, a.output.force)?;
+    let pool = pool(a.output.threads)?;
+    let progress = Progress::new(a.output.quiet, "simulating");
     let result = pool.install(|| runner::run(&s, &progress));
     progress.finish();
     let tables = Tables::new(&s, &result);
@@ -338,8 +335,8 @@ fn run(a: RunArgs, command_line: &[String]) -> Result<()> {
         wall_seconds: result.seconds,
         household_years_per_second: household_years as f64 / result.seconds.max(1e-9),
     };
-    output::write_run(&dir, a.force, &s, &tables, &manifest)?;
-    if !a.quiet {
+    output::write_run(&dir, a.output.force, &s, &tables, &manifest)?;
+    if !a.output.quiet {
         let mut out = std::io::stdout().lock();
         print_summary(&mut out, &s, &tables)?;
         writeln!(out, "\nwrote {}", dir.display())?;
@@ -408,12 +405,12 @@ fn compare(a: CompareArgs, command_line: &[String]) -> Result<()> {
             ));
         }
     }
-    let dir = a.out.clone().unwrap_or_else(|| {
+    let dir = a.output.out.clone().unwrap_or_else(|| {
         PathBuf::from("outputs").join(format!("{}-{}", study.name, output::timestamp()))
     });
-    output::check_target(&dir, a.force)?;
-    let pool = pool(a.threads)?;
-    let progress = Progress::new(a.quiet, "comparing");
+    output::check_target(&dir, a.output.force)?;
+    let pool = pool(a.output.threads)?;
+    let progress = Progress::new(a.output.quiet, "comparing");
     let result = pool.install(|| compare::run(scenarios, precision, a.independent, &progress));
     progress.finish();
     let tables = result.tables();
@@ -464,8 +461,8 @@ fn compare(a: CompareArgs, command_line: &[String]) -> Result<()> {
         "manifest.json".into(),
         serde_json::to_string_pretty(&study_manifest)? + "\n",
     ));
-    output::write_dir(&dir, a.force, &files)?;
-    if !a.quiet {
+    output::write_dir(&dir, a.output.force, &files)?;
+    if !a.output.quiet {
         let mut out = std::io::stdout().lock();
         print_comparison(&mut out, &study, &result, &rows)?;
         writeln!(out, "\nwrote {}", dir.display())?;

@@ -1032,6 +1032,20 @@ mod tests {
     use super::*;
     use crate::scenario::Source;
 
+    const CALM_COUNTY: CountyYear = CountyYear {
+        price: 1.0,
+        job_shock: false,
+        failed: 0,
+    };
+
+    /// No disasters and a uniform motivation of 0.5.
+    fn calm(terrain: &[Village]) -> (Vec<VillageYear>, Vec<f64>) {
+        (
+            vec![VillageYear::default(); terrain.len()],
+            vec![0.5; terrain.len()],
+        )
+    }
+
     fn setup(exit_years: u32) -> (Params, Vec<Village>, Household) {
         let s = Source::new(None)
             .flag("policy.monitoring.exit_years", exit_years, "test")
@@ -1045,14 +1059,8 @@ mod tests {
     #[test]
     fn monitored_household_exits_after_stated_years_above_threshold() {
         let (p, terrain, mut h) = setup(2);
-        let villages = vec![VillageYear::default(); terrain.len()];
-        let motivation = vec![0.5; terrain.len()];
-        let county = CountyYear {
-            price: 1.0,
-            job_shock: false,
-            failed: 0,
-        };
-        let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, county);
+        let (villages, motivation) = calm(&terrain);
+        let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, CALM_COUNTY);
         h.monitored = true;
         h.debt = 0.0;
         let rich = ctx.tau * f64::from(h.size) * 3.0;
@@ -1073,14 +1081,8 @@ mod tests {
     #[test]
     fn settlement_uses_savings_then_income_then_debt() {
         let (p, terrain, mut h) = setup(1);
-        let villages = vec![VillageYear::default(); terrain.len()];
-        let motivation = vec![0.5; terrain.len()];
-        let county = CountyYear {
-            price: 1.0,
-            job_shock: false,
-            failed: 0,
-        };
-        let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, county);
+        let (villages, motivation) = calm(&terrain);
+        let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, CALM_COUNTY);
         h.savings = 1000.0;
         h.debt = 0.0;
         let f = &p.finance;
@@ -1097,14 +1099,8 @@ mod tests {
     #[test]
     fn served_package_raises_income_by_its_amount() {
         let (p, terrain, mut h) = setup(1);
-        let villages = vec![VillageYear::default(); terrain.len()];
-        let motivation = vec![0.5; terrain.len()];
-        let county = CountyYear {
-            price: 1.0,
-            job_shock: false,
-            failed: 0,
-        };
-        let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, county);
+        let (villages, motivation) = calm(&terrain);
+        let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, CALM_COUNTY);
         h.debt = 0.0;
         let base = YearRecord {
             gross: 4000.0,
