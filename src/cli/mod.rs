@@ -4,6 +4,7 @@ use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -219,8 +220,66 @@ struct ValidateArgs {
 #[error(transparent)]
 pub struct BadInput(#[from] ScenarioError);
 
+/// Set by Ctrl-C (SIGINT) or SIGTERM; the run stops at the end of the current year.
+static CANCEL: AtomicBool = AtomicBool::new(false);
+
+/// Exit code after an interruption (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// The run was interrupted; nothing was written.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted before the run finished: nothing was written to {} (results are written only when complete; earlier results there are untouched)", .0.display())]
+pub struct Interrupted(PathBuf);
+
+fn install_interrupt_handler() {
+    // A second signal ends the process at once.
+    let _ = ctrlc::set_handler(|| {
+        if CANCEL.swap(true, Ordering::SeqCst) {
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+    });
+}
+
+/// Refuse a run that cannot fit in the memory available, before allocating anything.
+fn check_memory(scenarios: &[&Scenario], threads: usize) -> Result<()> {
+    let need: u64 = scenarios
+        .iter()
+        .map(|s| runner::memory_estimate(s, threads))
+        .max()
+        .unwrap_or(0);
+    let Some(available) = available_memory() else {
+        return Ok(());
+    };
+    if need > available / 10 * 9 {
+        let s = scenarios[0];
+        let per = runner::bytes_per_household();
+        let fits = (available / 10 * 9).saturating_sub(64 << 20) / per.max(1);
+        return Err(bad(
+            "simulation.households",
+            s.params.simulation.households,
+            "memory check",
+            &format!(
+                "the run needs about {:.1} GB but {:.1} GB are available; use at most about {} households (--households), or fewer threads (--threads 1)",
+                need as f64 / 1e9,
+                available as f64 / 1e9,
+                fits
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `MemAvailable` from /proc/meminfo, where there is one.
+fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
 /// Run the command line.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> Result<()> {
+    install_interrupt_handler();
     let args: Vec<OsString> = args.into_iter().collect();
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
@@ -253,6 +312,9 @@ struct UsageError;
 
 /// The exit code for an error.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.downcast_ref::<Interrupted>().is_some() {
+        return EXIT_INTERRUPTED;
+    }
     if err.downcast_ref::<BadInput>().is_some()
         || err.downcast_ref::<UsageError>().is_some()
         || err
@@ -315,9 +377,13 @@ fn run(a: RunArgs, command_line: &[String]) -> Result<()> {
     });
     output::check_target(&dir, a.output.force)?;
     let pool = pool(a.output.threads)?;
+    check_memory(&[&s], pool.current_num_threads())?;
     let progress = Progress::new(a.output.quiet, "simulating");
     let result = pool.install(|| runner::run(&s, &progress));
     progress.finish();
+    if result.cancelled {
+        return Err(Interrupted(dir).into());
+    }
     let tables = Tables::new(&s, &result);
     let sim = &s.params.simulation;
     let household_years =
@@ -410,9 +476,16 @@ fn compare(a: CompareArgs, command_line: &[String]) -> Result<()> {
     });
     output::check_target(&dir, a.output.force)?;
     let pool = pool(a.output.threads)?;
+    check_memory(
+        &scenarios.iter().collect::<Vec<_>>(),
+        pool.current_num_threads(),
+    )?;
     let progress = Progress::new(a.output.quiet, "comparing");
     let result = pool.install(|| compare::run(scenarios, precision, a.independent, &progress));
     progress.finish();
+    if CANCEL.load(Ordering::SeqCst) {
+        return Err(Interrupted(dir).into());
+    }
     let tables = result.tables();
     let rows = result.rows(&tables);
     let base = &result.arms[0].scenario;
@@ -710,6 +783,10 @@ impl Progress {
 }
 
 impl Observer for Progress {
+    fn cancelled(&self) -> bool {
+        CANCEL.load(Ordering::Relaxed)
+    }
+
     fn started(&self, total: u64) {
         self.bar.set_length(total);
     }

@@ -211,6 +211,9 @@ pub fn run(
             arm.replications.extend(more);
         }
         done = target;
+        if observer.cancelled() {
+            break;
+        }
         let Some(p) = precision else { break };
         let ok = half_width(&arms, independent) < p.epsilon;
         reached = Some(ok);

@@ -24,6 +24,10 @@ pub trait Observer: Sync {
     fn started(&self, _total: u64) {}
     /// `done` more household-years are finished.
     fn advanced(&self, _done: u64) {}
+    /// Whether the run should stop (Ctrl-C): checked once a simulated year.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// An observer that ignores everything.
@@ -51,6 +55,28 @@ pub struct RunResult {
     pub replications: Vec<Replication>,
     /// Wall time in seconds.
     pub seconds: f64,
+    /// The observer stopped the run: the replications are incomplete.
+    pub cancelled: bool,
+}
+
+/// Populations of at least this many households run one replication at a time, so
+/// that only one population is in memory.
+pub const LARGE_POPULATION: u64 = 50_000;
+
+/// Bytes of memory a household needs while its replication runs.
+pub fn bytes_per_household() -> u64 {
+    (std::mem::size_of::<Household>() + std::mem::size_of::<YearRecord>() + 16) as u64
+}
+
+/// Peak memory a run of `s` needs with `threads` workers (bytes).
+pub fn memory_estimate(s: &Scenario, threads: usize) -> u64 {
+    let sim = &s.params.simulation;
+    let in_flight = if sim.households >= LARGE_POPULATION {
+        1
+    } else {
+        u64::from(sim.replications).min(threads as u64 * 2).max(1)
+    };
+    sim.households * bytes_per_household() * in_flight + 64 * 1024 * 1024
 }
 
 /// Run every replication of a scenario.
@@ -64,6 +90,7 @@ pub fn run(s: &Scenario, observer: &dyn Observer) -> RunResult {
     RunResult {
         replications,
         seconds: started.elapsed().as_secs_f64(),
+        cancelled: observer.cancelled(),
     }
 }
 
@@ -75,6 +102,10 @@ pub fn replications(
     range: std::ops::Range<u32>,
     observer: &dyn Observer,
 ) -> Vec<Replication> {
+    if s.params.simulation.households >= LARGE_POPULATION {
+        // One population at a time; the households of each run in parallel.
+        return range.map(|r| replication(s, r, observer, None)).collect();
+    }
     range
         .into_par_iter()
         .map(|r| replication(s, r, observer, None))
@@ -138,6 +169,9 @@ pub fn replication(
     let mut years = Vec::with_capacity(p0.simulation.years as usize);
     let mut panel = PanelTally::default();
     for t in -burn..p0.simulation.years as i32 {
+        if observer.cancelled() {
+            break;
+        }
         if t == 0 {
             pop.par_iter_mut().for_each(model::start_recording);
             panel = PanelTally::default();

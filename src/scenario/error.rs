@@ -55,6 +55,12 @@ pub enum ScenarioError {
         /// The file.
         path: PathBuf,
     },
+    /// The file sets nothing.
+    #[error("{}: the file is empty: it sets no parameter; to run the baseline give no file, or start from `extends = \"baseline.toml\"`", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
     /// The file is larger than any scenario could be.
     #[error("{}: the file is {size} bytes; a scenario file is at most {limit} bytes, is this the right file?", path.display())]
     TooLarge {

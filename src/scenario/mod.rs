@@ -303,6 +303,16 @@ fn load_chain(
         (_, e) => e,
     })?;
     let file = tree::parse_file(shown, &text)?;
+    if file.values.is_empty()
+        && file.extends.is_empty()
+        && file.events.is_empty()
+        && file.name.is_none()
+        && file.description.is_none()
+    {
+        return Err(ScenarioError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
     let mut values = Flat::new();
     let mut events: Vec<tree::RawEvent> = Vec::new();
     for leaf in &file.extends {
@@ -413,6 +423,23 @@ impl Schema {
                 expected: format!("a table [{key}] of parameters"),
                 found: format!("a single value {}", leaf.value),
             };
+        }
+        // `[a.b.c]` where `a.b.c` is a value: say so rather than "unknown key".
+        let mut prefix_end = key.len();
+        while let Some(i) = key[..prefix_end].rfind('.') {
+            prefix_end = i;
+            let head = &key[..i];
+            if self.keys.contains_key(head) {
+                return ScenarioError::WrongType {
+                    at: leaf.origin.clone(),
+                    key: head.into(),
+                    expected: format!(
+                        "a single value, written `{}` = ...",
+                        head.rsplit('.').next().unwrap_or(head)
+                    ),
+                    found: format!("a table holding `{}`", &key[i + 1..]),
+                };
+            }
         }
         let (parent, last) = key.rsplit_once('.').unwrap_or(("", key));
         let mut siblings: BTreeSet<String> = BTreeSet::new();

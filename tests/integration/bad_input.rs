@@ -164,17 +164,23 @@ fn event_may_not_change_population() {
 
 #[test]
 fn bad_set_values_are_named() {
-    let err = fails("", &["--set", "policy.monitoring.detection_rate=2"]);
+    let err = fails(
+        "name = \"x\"\n",
+        &["--set", "policy.monitoring.detection_rate=2"],
+    );
     assert!(
         err.contains("--set") && err.contains("detection_rate") && err.contains("[0, 1]"),
         "{err}"
     );
-    let err = fails("", &["--set", "policy.monitoring.detection_rat=0.5"]);
+    let err = fails(
+        "name = \"x\"\n",
+        &["--set", "policy.monitoring.detection_rat=0.5"],
+    );
     assert!(
         err.contains("did you mean `policy.monitoring.detection_rate`"),
         "{err}"
     );
-    let err = fails("", &["--set", "novalue"]);
+    let err = fails("name = \"x\"\n", &["--set", "novalue"]);
     assert!(err.contains("KEY=VALUE"), "{err}");
 }
 
