@@ -8,6 +8,7 @@ mod integration {
     pub mod common;
     pub mod compare;
     pub mod determinism;
+    pub mod fuzz;
     pub mod properties;
     pub mod rules;
     pub mod scenarios;

@@ -269,6 +269,23 @@ fn check_memory(scenarios: &[&Scenario], threads: usize) -> Result<()> {
     Ok(())
 }
 
+/// Household-years a worker thread simulates per second, roughly (docs/benchmarks.md).
+const HOUSEHOLD_YEARS_PER_THREAD_SECOND: f64 = 2.0e6;
+
+/// Tell the user what a long run will take, before it starts.
+fn announce(quiet: bool, household_years: u64, memory: u64, threads: usize) {
+    let seconds =
+        household_years as f64 / (HOUSEHOLD_YEARS_PER_THREAD_SECOND * threads.max(1) as f64);
+    if !quiet && seconds > 10.0 {
+        eprintln!(
+            "estimated: about {:.0} s and {:.0} MB ({} household-years on {threads} threads); Ctrl-C stops without writing",
+            seconds,
+            memory as f64 / 1e6,
+            household_years
+        );
+    }
+}
+
 /// `MemAvailable` from /proc/meminfo, where there is one.
 fn available_memory() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
@@ -378,6 +395,12 @@ fn run(a: RunArgs, command_line: &[String]) -> Result<()> {
     output::check_target(&dir, a.output.force)?;
     let pool = pool(a.output.threads)?;
     check_memory(&[&s], pool.current_num_threads())?;
+    announce(
+        a.output.quiet,
+        runner::household_years_per_replication(&s) * u64::from(s.params.simulation.replications),
+        runner::memory_estimate(&s, pool.current_num_threads()),
+        pool.current_num_threads(),
+    );
     let progress = Progress::new(a.output.quiet, "simulating");
     let result = pool.install(|| runner::run(&s, &progress));
     progress.finish();

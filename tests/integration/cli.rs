@@ -139,3 +139,33 @@ fn runs_from_any_directory_with_the_embedded_baseline() {
         .unwrap();
     assert!(name.starts_with("baseline-"), "{name}");
 }
+
+#[test]
+fn one_household_one_year_one_replication() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("one");
+    povsim()
+        .args([
+            "run",
+            "--households",
+            "1",
+            "--years",
+            "1",
+            "--replications",
+            "1",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let summary = read(&out.join("summary.csv"));
+    let row = summary
+        .lines()
+        .find(|l| l.starts_with("baseline,return_rate,"))
+        .unwrap();
+    // mean, then empty sd and interval, then n = 1.
+    let fields: Vec<&str> = row.split(',').collect();
+    assert_eq!(&fields[3..], &["", "", "", "1"], "{row}");
+    assert!(!summary.contains("NaN"));
+}

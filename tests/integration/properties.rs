@@ -51,3 +51,40 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Any `--set` argument gives a scenario or an error, never a panic.
+    #[test]
+    fn any_set_argument_is_handled(key in "[a-z_.]{0,40}", value in "\\PC{0,20}") {
+        let arg = format!("{key}={value}");
+        let _ = Source::new(None).set(&arg).and_then(|s| s.load());
+    }
+
+    /// Extreme but valid values give finite outputs.
+    #[test]
+    fn extreme_valid_values_stay_finite(
+        prob in prop_oneof![Just(0.0), Just(1.0)],
+        cost in prop_oneof![Just(0.0), Just(1e9)],
+        wage in prop_oneof![Just(0.0), Just(18000.0)],
+    ) {
+        let s = Source::new(None)
+            .flag("simulation.households", 50, "test")
+            .flag("simulation.years", 2, "test")
+            .flag("simulation.replications", 1, "test")
+            .flag("shocks.illness.probability", prob, "test")
+            .flag("shocks.illness.cost_median", cost, "test")
+            .flag("shocks.drought.probability_dry", prob, "test")
+            .flag("policy.monitoring.detection_rate", prob, "test")
+            .flag("income.wage_mean", wage, "test")
+            .flag("income.other_transfers_per_capita", 0, "test")
+            .load()
+            .unwrap();
+        let run = runner::run(&s, &Silent);
+        let tables = povsim::output::Tables::new(&s, &run);
+        for text in [tables.yearly_csv(), tables.summary_csv()] {
+            prop_assert!(!text.contains("NaN") && !text.contains("inf"), "{}", text);
+        }
+    }
+}
