@@ -19,10 +19,10 @@ fn seeds() -> Vec<Vec<u8>> {
             .collect();
         paths.sort();
         for p in paths {
-            if let Ok(bytes) = std::fs::read(&p) {
-                if bytes.len() < 64 * 1024 {
-                    out.push(bytes);
-                }
+            if let Ok(bytes) = std::fs::read(&p)
+                && bytes.len() < 64 * 1024
+            {
+                out.push(bytes);
             }
         }
     }
