@@ -153,6 +153,13 @@ pub fn replication(
     inspect: Option<Inspector<'_>>,
 ) -> Replication {
     let p0 = &s.params;
+    if observer.cancelled() {
+        return Replication {
+            index,
+            years: Vec::new(),
+            panel: PanelTally::default(),
+        };
+    }
     let n = p0.simulation.households as usize;
     let terrain = population::villages(p0, index);
     let mut pop: Vec<Household> = (0..n as u64)

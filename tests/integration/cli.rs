@@ -169,3 +169,41 @@ fn one_household_one_year_one_replication() {
     assert_eq!(&fields[3..], &["", "", "", "1"], "{row}");
     assert!(!summary.contains("NaN"));
 }
+
+#[cfg(unix)]
+#[test]
+fn interrupt_stops_without_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never");
+    let bin = assert_cmd::cargo::cargo_bin!("povsim");
+    let child = std::process::Command::new(bin)
+        .args([
+            "run",
+            "--households",
+            "200000",
+            "--replications",
+            "50",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let result = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("interrupted") && err.contains("nothing was written"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(leftovers.is_empty(), "no partial directory");
+}
