@@ -23,6 +23,7 @@
 //! | [`runner`] | replications and households in parallel; progress through an [`runner::Observer`] |
 //! | [`stats`] | means, standard deviations, Student-t intervals, paired tests |
 //! | [`output`] | CSV tables, manifest, resolved scenario, written atomically |
+//! | [`design`] | sweeps, Latin hypercube, Morris and Sobol designs and their indices |
 //! | [`compare`] | studies of a baseline and variants: paired differences, cost-effectiveness, precision targeting |
 //! | [`cli`] | the `povsim` command: parses arguments, prints, draws the progress bar |
 //!
@@ -38,6 +39,7 @@
 pub mod cases;
 pub mod cli;
 pub mod compare;
+pub mod design;
 pub mod metrics;
 pub mod model;
 pub mod output;
