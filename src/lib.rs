@@ -24,6 +24,7 @@
 //! | [`stats`] | means, standard deviations, Student-t intervals, paired tests |
 //! | [`output`] | CSV tables, manifest, resolved scenario, written atomically |
 //! | [`design`] | sweeps, Latin hypercube, Morris and Sobol designs and their indices |
+//! | [`sensitivity`] | sweeps and sensitivity studies in resumable study directories |
 //! | [`compare`] | studies of a baseline and variants: paired differences, cost-effectiveness, precision targeting |
 //! | [`cli`] | the `povsim` command: parses arguments, prints, draws the progress bar |
 //!
@@ -48,4 +49,5 @@ pub mod population;
 pub mod rng;
 pub mod runner;
 pub mod scenario;
+pub mod sensitivity;
 pub mod stats;

@@ -12,4 +12,5 @@ mod integration {
     pub mod properties;
     pub mod rules;
     pub mod scenarios;
+    pub mod sensitivity;
 }

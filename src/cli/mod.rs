@@ -13,10 +13,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use std::path::Path;
 
-use crate::compare::{self, Comparison, Precision, Study};
+use crate::compare::{self, Comparison, Precision, Study as CompareStudy};
 use crate::output::{self, Manifest, Tables};
 use crate::runner::{self, Observer};
 use crate::scenario::{Scenario, ScenarioError, Source};
+use crate::sensitivity::{self, Method, Plan, Study, StudyError};
 
 /// Exit code for bad input (scenario, flags): distinct from failures (1) and panics (101).
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -39,6 +40,192 @@ enum Command {
     Validate(ValidateArgs),
     /// Run policy rule cases: one household-year with fixed shocks and expected values.
     Check(CheckArgs),
+    /// Run a scenario over a full-factorial grid of parameter values.
+    Sweep(SweepArgs),
+    /// Which assumptions drive a metric: Latin hypercube, Morris or Sobol.
+    Sensitivity(SensitivityArgs),
+}
+
+#[derive(Debug, Args)]
+struct SweepArgs {
+    /// Scenario file (default: the built-in baseline).
+    scenario: Option<PathBuf>,
+    /// A parameter and its values: KEY=LO:HI:N (N values) or KEY=V1,V2,V3. Repeat for a grid.
+    #[arg(long, value_name = "KEY=VALUES")]
+    vary: Vec<String>,
+    /// Complete an interrupted sweep in DIR.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "vary"])]
+    resume: Option<PathBuf>,
+    #[command(flatten)]
+    sim: SimArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+struct SensitivityArgs {
+    /// Scenario file (default: the built-in baseline).
+    scenario: Option<PathBuf>,
+    /// Factors file: [[factor]] entries with key, distribution and bounds.
+    #[arg(long, value_name = "FILE")]
+    factors: Option<PathBuf>,
+    /// lhs, morris or sobol.
+    #[arg(long, value_name = "METHOD", default_value = "morris")]
+    method: String,
+    /// LHS points, Morris trajectories or Sobol base samples.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    samples: usize,
+    /// The summary metric the indices are computed on.
+    #[arg(long, value_name = "NAME", default_value = "return_rate")]
+    metric: String,
+    /// Add a factor that changes nothing, to show the noise floor of the indices.
+    #[arg(long)]
+    dummy: bool,
+    /// Complete an interrupted study in DIR.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "factors"])]
+    resume: Option<PathBuf>,
+    #[command(flatten)]
+    sim: SimArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+fn study_error(e: StudyError) -> anyhow::Error {
+    match e {
+        StudyError::Input(e) => anyhow::Error::new(BadInput(e)),
+        other => anyhow::Error::new(other),
+    }
+}
+
+fn sweep(a: SweepArgs) -> Result<()> {
+    let study = match &a.resume {
+        Some(dir) => Study::open(dir).map_err(study_error)?,
+        None => {
+            if a.vary.is_empty() {
+                return Err(bad(
+                    "vary",
+                    "none",
+                    "--vary",
+                    "give at least one --vary KEY=LO:HI:N or KEY=V1,V2,...",
+                ));
+            }
+            let varied = a
+                .vary
+                .iter()
+                .map(|v| sensitivity::parse_vary(v))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(BadInput)?;
+            let s = load(&a.sim.source(a.scenario.clone()).map_err(BadInput)?)?;
+            let plan = Plan {
+                method: Method::Sweep,
+                metric: compare::RANK_METRIC.into(),
+                samples: 0,
+                seed: s.params.simulation.seed,
+                varied,
+                factors: Vec::new(),
+            };
+            let dir = a.output.out.clone().unwrap_or_else(|| {
+                PathBuf::from("outputs").join(format!("{}-sweep-{}", s.name, output::timestamp()))
+            });
+            Study::create(&dir, a.output.force, &s, plan).map_err(study_error)?
+        }
+    };
+    run_study(&study, &a.output, "sweep")
+}
+
+fn sensitivity_cmd(a: SensitivityArgs) -> Result<()> {
+    let study = match &a.resume {
+        Some(dir) => Study::open(dir).map_err(study_error)?,
+        None => {
+            let method = match a.method.as_str() {
+                "lhs" => Method::Lhs,
+                "morris" => Method::Morris,
+                "sobol" => Method::Sobol,
+                m => return Err(bad("method", m, "--method", "must be lhs, morris or sobol")),
+            };
+            if a.samples < 2 || a.samples > 100_000 {
+                return Err(bad(
+                    "samples",
+                    a.samples,
+                    "--samples",
+                    "must be from 2 to 100000",
+                ));
+            }
+            let path = a
+                .factors
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("builtin:factors.toml"));
+            let mut factors = sensitivity::load_factors(&path).map_err(BadInput)?;
+            if a.dummy {
+                factors.push(crate::design::Factor::dummy());
+            }
+            let s = load(&a.sim.source(a.scenario.clone()).map_err(BadInput)?)?;
+            let plan = Plan::sensitivity(
+                method,
+                &a.metric,
+                a.samples,
+                s.params.simulation.seed,
+                &factors,
+            );
+            let dir = a.output.out.clone().unwrap_or_else(|| {
+                PathBuf::from("outputs").join(format!(
+                    "{}-{}-{}",
+                    s.name,
+                    method.name(),
+                    output::timestamp()
+                ))
+            });
+            Study::create(&dir, a.output.force, &s, plan).map_err(study_error)?
+        }
+    };
+    run_study(&study, &a.output, "points")
+}
+
+fn run_study(study: &Study, out: &OutputArgs, label: &'static str) -> Result<()> {
+    let pool = pool(out.threads)?;
+    check_memory(&[&study.scenario], pool.current_num_threads())?;
+    let total = study.len().map_err(study_error)?;
+    let pending = study.pending().map_err(study_error)?;
+    let per_point = study.household_years_per_point();
+    announce(
+        out.quiet,
+        per_point * pending.len() as u64,
+        runner::memory_estimate(&study.scenario, pool.current_num_threads()),
+        pool.current_num_threads(),
+    );
+    let progress = Progress::new(out.quiet, label);
+    progress.started(per_point * total as u64);
+    progress.advanced(per_point * (total - pending.len()) as u64);
+    let ran = pool.install(|| study.run(&progress)).map_err(study_error)?;
+    progress.finish();
+    let remaining = study.pending().map_err(study_error)?.len();
+    if remaining > 0 {
+        return Err(
+            anyhow::Error::new(Interrupted(study.dir.clone())).context(format!(
+                "{} of {total} points are done and saved; complete them with --resume {}",
+                total - remaining,
+                study.dir.display()
+            )),
+        );
+    }
+    let files = study.finish().map_err(study_error)?;
+    if !out.quiet {
+        let mut o = std::io::stdout().lock();
+        writeln!(
+            o,
+            "{total} points ({ran} run now), metric {}; wrote {} in {}",
+            study.plan.metric,
+            files.join(", "),
+            study.dir.display()
+        )?;
+        if study.plan.method != Method::Sweep {
+            let text = std::fs::read_to_string(study.dir.join("indices.csv"))?;
+            for line in text.lines().take(40) {
+                writeln!(o, "  {line}")?;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Args)]
@@ -319,6 +506,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> Result<()> {
         Some(Command::Compare(a)) => compare(a, &command_line),
         Some(Command::Validate(a)) => validate(a),
         Some(Command::Check(a)) => check(a),
+        Some(Command::Sweep(a)) => sweep(a),
+        Some(Command::Sensitivity(a)) => sensitivity_cmd(a),
     }
 }
 
@@ -444,8 +633,8 @@ fn bad(key: &str, value: impl ToString, flag: &str, rule: &str) -> anyhow::Error
 
 fn compare(a: CompareArgs, command_line: &[String]) -> Result<()> {
     let study = match a.files.as_slice() {
-        [] => Study::load(Path::new(compare::DEFAULT_STUDY)).map_err(BadInput)?,
-        [one] if Study::is_study(one) => Study::load(one).map_err(BadInput)?,
+        [] => CompareStudy::load(Path::new(compare::DEFAULT_STUDY)).map_err(BadInput)?,
+        [one] if CompareStudy::is_study(one) => CompareStudy::load(one).map_err(BadInput)?,
         [_] => {
             return Err(bad(
                 "files",
@@ -454,7 +643,7 @@ fn compare(a: CompareArgs, command_line: &[String]) -> Result<()> {
                 "give a baseline and at least one variant (povsim compare BASELINE VARIANT...), or a study file",
             ));
         }
-        [base, variants @ ..] => Study {
+        [base, variants @ ..] => CompareStudy {
             name: "compare".into(),
             description: String::new(),
             baseline: base.clone(),
@@ -596,7 +785,7 @@ fn find<'a>(rows: &'a [compare::Row], scenario: &str, metric: &str) -> Option<&'
 
 fn print_comparison(
     out: &mut impl Write,
-    study: &Study,
+    study: &CompareStudy,
     c: &Comparison,
     rows: &[compare::Row],
 ) -> std::io::Result<()> {

@@ -5,13 +5,13 @@
 //! parameter value through the factor's inverse CDF. Estimators are pure functions of
 //! the design and the outputs, tested on functions with known answers.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::rng::{self, Kind, Stream};
 use crate::stats;
 
 /// A factor's distribution.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "distribution", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Distribution {
     /// Uniform on [low, high].
@@ -44,8 +44,7 @@ pub enum Distribution {
 }
 
 /// One uncertain parameter.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Factor {
     /// Dotted scenario key, or `dummy` for the noise factor.
     pub key: String,

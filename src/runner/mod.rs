@@ -86,7 +86,16 @@ pub fn run(s: &Scenario, observer: &dyn Observer) -> RunResult {
     let total =
         sim.households * u64::from(sim.years + sim.burn_in_years) * u64::from(sim.replications);
     observer.started(total);
-    let replications = replications(s, 0..sim.replications, observer);
+    let mut result = run_quiet(s, observer);
+    result.seconds = started.elapsed().as_secs_f64();
+    result
+}
+
+/// [`run`] without announcing the total to the observer: for runs that are part of a
+/// larger job (the points of a study), whose total the caller announced.
+pub fn run_quiet(s: &Scenario, observer: &dyn Observer) -> RunResult {
+    let started = Instant::now();
+    let replications = replications(s, 0..s.params.simulation.replications, observer);
     RunResult {
         replications,
         seconds: started.elapsed().as_secs_f64(),

@@ -31,7 +31,7 @@ pub const BASELINE_TOML: &str = include_str!("../../scenarios/baseline.toml");
 pub const BUILTIN: &str = "builtin:";
 
 /// The bundled scenario and study files, embedded so that they work from any directory.
-pub const BUNDLED: [(&str, &str); 11] = [
+pub const BUNDLED: [(&str, &str); 12] = [
     ("baseline.toml", BASELINE_TOML),
     (
         "monitoring.toml",
@@ -73,6 +73,7 @@ pub const BUNDLED: [(&str, &str); 11] = [
         "jingtai_study.toml",
         include_str!("../../scenarios/jingtai_study.toml"),
     ),
+    ("factors.toml", include_str!("../../scenarios/factors.toml")),
 ];
 
 /// The embedded text of `builtin:NAME`, if `path` names one.

@@ -1,0 +1,553 @@
+//! Sweeps and sensitivity studies: many parameter points of one scenario, run on
+//! common random numbers, written point by point into a study directory that
+//! `--resume` completes.
+//!
+//! A study directory holds `plan.toml` (what to run), `scenario.toml` (the resolved
+//! scenario), `design.csv` (the parameter values per point), `points/NNNNNN.csv` (each
+//! point's metrics, written atomically as it finishes) and, once every point is done,
+//! the tables (`results.csv`, `indices.csv` or `sweep.csv`). A point's numbers depend
+//! only on the plan and its index, so a resumed study's files are byte-identical to an
+//! uninterrupted one's.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::design::{self, Factor};
+use crate::output::OutputError;
+use crate::runner::{self, Observer};
+use crate::scenario::{Origin, Scenario, ScenarioError, Source};
+use crate::stats;
+
+/// How points are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// A full-factorial grid of given values.
+    Sweep,
+    /// A Latin hypercube sample.
+    Lhs,
+    /// Morris trajectories.
+    Morris,
+    /// Saltelli's design for Sobol indices.
+    Sobol,
+}
+
+impl Method {
+    /// Lowercase name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Sweep => "sweep",
+            Method::Lhs => "lhs",
+            Method::Morris => "morris",
+            Method::Sobol => "sobol",
+        }
+    }
+}
+
+/// A swept parameter and its values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Varied {
+    /// Dotted scenario key.
+    pub key: String,
+    /// Values, in order.
+    pub values: Vec<f64>,
+}
+
+/// Everything that defines a study; saved as `plan.toml` for `--resume`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The method.
+    pub method: Method,
+    /// Summary metric the indices are computed on.
+    pub metric: String,
+    /// Samples: LHS points, Morris trajectories or Sobol base rows.
+    pub samples: usize,
+    /// Seed of the design (the scenario's seed).
+    pub seed: u64,
+    /// Sweep values (sweeps only).
+    #[serde(default)]
+    pub varied: Vec<Varied>,
+    /// Factors with distributions (sensitivity only), the dummy last if any.
+    #[serde(default)]
+    pub factors: Vec<FactorSpec>,
+}
+
+/// A factor as saved in the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactorSpec {
+    /// Key.
+    pub key: String,
+    /// Distribution as TOML, for the record and for resume.
+    pub distribution: toml::Table,
+}
+
+/// Points of a design, one row a point.
+pub type Points = Vec<Vec<f64>>;
+
+/// Morris grid levels.
+const MORRIS_LEVELS: usize = 4;
+/// Bootstrap resamples for Sobol intervals.
+const BOOTSTRAP: usize = 500;
+
+/// The factors file: `[[factor]]` entries.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FactorsFile {
+    factor: Vec<Factor>,
+}
+
+/// Read a factors file.
+pub fn load_factors(path: &Path) -> Result<Vec<Factor>, ScenarioError> {
+    let text = crate::scenario::read_text(path)?;
+    let file: FactorsFile = toml::from_str(&text).map_err(|e| ScenarioError::Syntax {
+        at: Origin::line(
+            path.display().to_string(),
+            e.span().map_or(0, |s| {
+                text[..s.start.min(text.len())].lines().count().max(1)
+            }),
+        ),
+        message: format!(
+            "{} (a factor has key, distribution and its bounds)",
+            e.message()
+        ),
+    })?;
+    for f in &file.factor {
+        f.check().map_err(|rule| ScenarioError::OutOfRange {
+            at: Origin::flag(path.display().to_string()),
+            key: f.key.clone(),
+            value: "distribution".into(),
+            rule,
+        })?;
+    }
+    Ok(file.factor)
+}
+
+/// Parse `--vary key=lo:hi:n` or `--vary key=v1,v2,v3`.
+pub fn parse_vary(arg: &str) -> Result<Varied, ScenarioError> {
+    let bad = |rule: &str| ScenarioError::OutOfRange {
+        at: Origin::flag("--vary"),
+        key: arg.split('=').next().unwrap_or(arg).to_string(),
+        value: arg.to_string(),
+        rule: rule.into(),
+    };
+    let Some((key, spec)) = arg.split_once('=') else {
+        return Err(bad("expected KEY=LO:HI:N or KEY=V1,V2,..."));
+    };
+    let num = |s: &str| s.trim().parse::<f64>().ok().filter(|x| x.is_finite());
+    let values = if spec.contains(':') {
+        let parts: Vec<&str> = spec.split(':').collect();
+        let (Some(lo), Some(hi), Some(n)) = (
+            parts.first().and_then(|s| num(s)),
+            parts.get(1).and_then(|s| num(s)),
+            parts.get(2).and_then(|s| s.trim().parse::<usize>().ok()),
+        ) else {
+            return Err(bad(
+                "expected LO:HI:N with numbers LO, HI and a whole number N >= 1",
+            ));
+        };
+        if parts.len() != 3 || n == 0 || n > 10_000 {
+            return Err(bad("expected LO:HI:N with 1 <= N <= 10000"));
+        }
+        design::sweep_values(lo, hi, n)
+    } else {
+        let v: Option<Vec<f64>> = spec.split(',').map(num).collect();
+        v.filter(|v| !v.is_empty())
+            .ok_or_else(|| bad("expected a list of numbers V1,V2,..."))?
+    };
+    Ok(Varied {
+        key: key.trim().to_string(),
+        values,
+    })
+}
+
+impl Plan {
+    /// The factors of a sensitivity plan.
+    pub fn factors(&self) -> Result<Vec<Factor>, ScenarioError> {
+        self.factors
+            .iter()
+            .map(|f| {
+                let mut t = f.distribution.clone();
+                t.insert("key".into(), toml::Value::String(f.key.clone()));
+                toml::Value::Table(t)
+                    .try_into::<Factor>()
+                    .map_err(|e| ScenarioError::Syntax {
+                        at: Origin::flag("plan.toml"),
+                        message: e.to_string(),
+                    })
+            })
+            .collect()
+    }
+
+    /// A sensitivity plan from factors.
+    pub fn sensitivity(
+        method: Method,
+        metric: &str,
+        samples: usize,
+        seed: u64,
+        factors: &[Factor],
+    ) -> Plan {
+        let factors = factors
+            .iter()
+            .map(|f| {
+                let mut t = toml::Table::try_from(f).unwrap_or_default();
+                t.remove("key");
+                FactorSpec {
+                    key: f.key.clone(),
+                    distribution: t,
+                }
+            })
+            .collect();
+        Plan {
+            method,
+            metric: metric.into(),
+            samples,
+            seed,
+            varied: Vec::new(),
+            factors,
+        }
+    }
+
+    /// Column names of the design.
+    pub fn keys(&self) -> Vec<String> {
+        if self.method == Method::Sweep {
+            self.varied.iter().map(|v| v.key.clone()).collect()
+        } else {
+            self.factors.iter().map(|f| f.key.clone()).collect()
+        }
+    }
+
+    /// Every point: the unit coordinates (none for sweeps) and parameter values.
+    pub fn points(&self) -> Result<(Points, Points), ScenarioError> {
+        if self.method == Method::Sweep {
+            let vals: Vec<Vec<f64>> = self.varied.iter().map(|v| v.values.clone()).collect();
+            return Ok((Vec::new(), design::full_factorial(&vals)));
+        }
+        let factors = self.factors()?;
+        let k = factors.len();
+        let n = self.samples.max(2);
+        let unit = match self.method {
+            Method::Lhs => design::latin_hypercube(n, k, self.seed),
+            Method::Morris => design::morris(n, k, MORRIS_LEVELS, self.seed),
+            Method::Sobol => design::saltelli(n, k, self.seed),
+            Method::Sweep => unreachable!("handled above"),
+        };
+        let values = unit
+            .iter()
+            .map(|u| u.iter().zip(&factors).map(|(x, f)| f.value(*x)).collect())
+            .collect();
+        Ok((unit, values))
+    }
+}
+
+/// The scenario of one point: the study's scenario with the point's values set.
+fn point_scenario(base: &Path, keys: &[String], values: &[f64]) -> Result<Scenario, ScenarioError> {
+    let mut src = Source::new(Some(base.to_path_buf()));
+    for (k, v) in keys.iter().zip(values) {
+        if k != design::DUMMY {
+            src = src.flag(k, v, &format!("the study's value of {k}"));
+        }
+    }
+    src.load()
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn write_atomic(path: &Path, text: &str) -> Result<(), OutputError> {
+    let tmp = path.with_extension("tmp");
+    fs::write(&tmp, text).map_err(io(&tmp))?;
+    fs::rename(&tmp, path).map_err(io(path))
+}
+
+/// A study directory being run.
+pub struct Study {
+    /// The directory.
+    pub dir: PathBuf,
+    /// The plan.
+    pub plan: Plan,
+    /// The resolved scenario file inside the directory.
+    pub scenario_file: PathBuf,
+    /// The scenario (at the plan's base values).
+    pub scenario: Scenario,
+}
+
+/// Error of a study: bad input or a failed write.
+#[derive(Debug, thiserror::Error)]
+pub enum StudyError {
+    /// Bad input.
+    #[error(transparent)]
+    Input(#[from] ScenarioError),
+    /// A write failed.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// The directory is not a study.
+    #[error("{}: not a study directory (no plan.toml); start a study with `povsim sweep` or `povsim sensitivity` and --out", .0.display())]
+    NotAStudy(PathBuf),
+}
+
+impl Study {
+    /// Start a new study in `dir`: check every point's scenario, then write the plan,
+    /// the resolved scenario and the design.
+    pub fn create(
+        dir: &Path,
+        force: bool,
+        scenario: &Scenario,
+        plan: Plan,
+    ) -> Result<Study, StudyError> {
+        crate::output::check_target(dir, force)?;
+        let (_, values) = plan.points()?;
+        let keys = plan.keys();
+        if dir.exists() {
+            fs::remove_dir_all(dir).map_err(io(dir))?;
+        }
+        fs::create_dir_all(dir.join("points")).map_err(io(dir))?;
+        let scenario_file = dir.join("scenario.toml");
+        write_atomic(&scenario_file, &scenario.to_toml())?;
+        // Every point must be a valid scenario before anything runs; a plan that is not
+        // leaves no directory behind.
+        for v in &values {
+            if let Err(e) = point_scenario(&scenario_file, &keys, v) {
+                let _ = fs::remove_dir_all(dir);
+                return Err(e.into());
+            }
+        }
+        let mut design = String::from("point");
+        for k in &keys {
+            design.push(',');
+            design.push_str(k);
+        }
+        design.push('\n');
+        for (i, v) in values.iter().enumerate() {
+            let _ = write!(design, "{i}");
+            for x in v {
+                let _ = write!(design, ",{x}");
+            }
+            design.push('\n');
+        }
+        write_atomic(&dir.join("design.csv"), &design)?;
+        // The plan last: a directory with a plan is ready to run or resume.
+        let text = toml::to_string(&plan).unwrap_or_default();
+        write_atomic(&dir.join("plan.toml"), &text)?;
+        Study::open(dir)
+    }
+
+    /// Open an existing study directory (for `--resume`).
+    pub fn open(dir: &Path) -> Result<Study, StudyError> {
+        let plan_file = dir.join("plan.toml");
+        if !plan_file.exists() {
+            return Err(StudyError::NotAStudy(dir.to_path_buf()));
+        }
+        let text = crate::scenario::read_text(&plan_file)?;
+        let plan: Plan = toml::from_str(&text).map_err(|e| ScenarioError::Syntax {
+            at: Origin::flag(plan_file.display().to_string()),
+            message: e.to_string(),
+        })?;
+        let scenario_file = dir.join("scenario.toml");
+        let scenario = Source::new(Some(scenario_file.clone())).load()?;
+        Ok(Study {
+            dir: dir.to_path_buf(),
+            plan,
+            scenario_file,
+            scenario,
+        })
+    }
+
+    fn point_file(&self, i: usize) -> PathBuf {
+        self.dir.join("points").join(format!("{i:06}.csv"))
+    }
+
+    /// Points still to run.
+    pub fn pending(&self) -> Result<Vec<usize>, StudyError> {
+        let (_, values) = self.plan.points()?;
+        Ok((0..values.len())
+            .filter(|&i| !self.point_file(i).exists())
+            .collect())
+    }
+
+    /// Number of points.
+    pub fn len(&self) -> Result<usize, StudyError> {
+        Ok(self.plan.points()?.1.len())
+    }
+
+    /// Whether the study has no points.
+    pub fn is_empty(&self) -> Result<bool, StudyError> {
+        Ok(self.len()? == 0)
+    }
+
+    /// Household-years of one point.
+    pub fn household_years_per_point(&self) -> u64 {
+        runner::household_years_per_replication(&self.scenario)
+            * u64::from(self.scenario.params.simulation.replications)
+    }
+
+    /// Run every pending point, in parallel, writing each as it finishes. Returns the
+    /// number of points run; stops early (leaving the rest pending) when the observer
+    /// is cancelled.
+    pub fn run(&self, observer: &dyn Observer) -> Result<usize, StudyError> {
+        let (_, values) = self.plan.points()?;
+        let keys = self.plan.keys();
+        let pending = self.pending()?;
+        let results: Vec<Result<bool, StudyError>> = pending
+            .par_iter()
+            .map(|&i| {
+                if observer.cancelled() {
+                    return Ok(false);
+                }
+                let s = point_scenario(&self.scenario_file, &keys, &values[i])?;
+                let run = runner::run_quiet(&s, observer);
+                if run.cancelled {
+                    return Ok(false);
+                }
+                let tables = crate::output::Tables::new(&s, &run);
+                let mut text = String::from("point,metric,mean,sd,ci_low,ci_high,n\n");
+                for (m, name) in tables.summary_names.iter().enumerate() {
+                    let sm = stats::summarize(&tables.summary[m]);
+                    let _ = writeln!(text, "{i},{name},{}", fields(&sm));
+                }
+                write_atomic(&self.point_file(i), &text)?;
+                Ok(true)
+            })
+            .collect();
+        let mut done = 0;
+        for r in results {
+            done += usize::from(r?);
+        }
+        Ok(done)
+    }
+
+    /// Per point: metric name to summary line fields, read back from `points/`.
+    fn read_points(&self) -> Result<Vec<Vec<(String, String)>>, StudyError> {
+        let n = self.len()?;
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            let path = self.point_file(i);
+            let text = fs::read_to_string(&path).map_err(io(&path))?;
+            let rows = text
+                .lines()
+                .skip(1)
+                .filter_map(|l| {
+                    let mut parts = l.splitn(3, ',');
+                    let _point = parts.next()?;
+                    let metric = parts.next()?.to_string();
+                    Some((metric, parts.next()?.to_string()))
+                })
+                .collect();
+            out.push(rows);
+        }
+        Ok(out)
+    }
+
+    /// Write the final tables once every point is done.
+    pub fn finish(&self) -> Result<Vec<String>, StudyError> {
+        let points = self.read_points()?;
+        let (unit, values) = self.plan.points()?;
+        let keys = self.plan.keys();
+        let mut written = Vec::new();
+        let mut results = String::from("point,metric,mean,sd,ci_low,ci_high,n\n");
+        for (i, rows) in points.iter().enumerate() {
+            for (metric, rest) in rows {
+                let _ = writeln!(results, "{i},{metric},{rest}");
+            }
+        }
+        let metric_mean = |rows: &Vec<(String, String)>| -> Result<f64, StudyError> {
+            rows.iter()
+                .find(|(m, _)| *m == self.plan.metric)
+                .and_then(|(_, rest)| rest.split(',').next()?.parse::<f64>().ok())
+                .ok_or_else(|| {
+                    StudyError::Input(ScenarioError::OutOfRange {
+                        at: Origin::flag("--metric"),
+                        key: "metric".into(),
+                        value: self.plan.metric.clone(),
+                        rule: "must be a summary metric, such as return_rate or cumulative_return_prob".into(),
+                    })
+                })
+        };
+        if self.plan.method == Method::Sweep {
+            let mut sweep = String::from("point");
+            for k in &keys {
+                sweep.push(',');
+                sweep.push_str(k);
+            }
+            sweep.push_str(",metric,mean,sd,ci_low,ci_high,n\n");
+            for (i, rows) in points.iter().enumerate() {
+                for (metric, rest) in rows {
+                    let _ = write!(sweep, "{i}");
+                    for x in &values[i] {
+                        let _ = write!(sweep, ",{x}");
+                    }
+                    let _ = writeln!(sweep, ",{metric},{rest}");
+                }
+            }
+            write_atomic(&self.dir.join("sweep.csv"), &sweep)?;
+            written.push("sweep.csv".into());
+        } else {
+            let y: Vec<f64> = points.iter().map(metric_mean).collect::<Result<_, _>>()?;
+            let k = keys.len();
+            let mut idx = String::from("factor,method,index,value,ci_low,ci_high\n");
+            let method = self.plan.method.name();
+            match self.plan.method {
+                Method::Lhs => {
+                    for (j, (src, rank)) in design::regression_indices(&values, &y)
+                        .into_iter()
+                        .enumerate()
+                    {
+                        let _ = writeln!(idx, "{},{method},src,{src},,", keys[j]);
+                        let _ = writeln!(idx, "{},{method},rank_correlation,{rank},,", keys[j]);
+                    }
+                }
+                Method::Morris => {
+                    for (j, (mu, mu_star, sigma)) in
+                        design::morris_indices(&unit, &y, k).into_iter().enumerate()
+                    {
+                        let _ = writeln!(idx, "{},{method},mu,{mu},,", keys[j]);
+                        let _ = writeln!(idx, "{},{method},mu_star,{mu_star},,", keys[j]);
+                        let _ = writeln!(idx, "{},{method},sigma,{sigma},,", keys[j]);
+                    }
+                }
+                Method::Sobol => {
+                    let n = self.plan.samples.max(2);
+                    let est = design::sobol_indices(&y, n, k);
+                    let ci = design::sobol_bootstrap(&y, n, k, BOOTSTRAP, self.plan.seed);
+                    for j in 0..k {
+                        let _ = writeln!(
+                            idx,
+                            "{},{method},S1,{},{},{}",
+                            keys[j], est[j].0, ci[j].0.0, ci[j].0.1
+                        );
+                        let _ = writeln!(
+                            idx,
+                            "{},{method},ST,{},{},{}",
+                            keys[j], est[j].1, ci[j].1.0, ci[j].1.1
+                        );
+                    }
+                }
+                Method::Sweep => {}
+            }
+            write_atomic(&self.dir.join("indices.csv"), &idx)?;
+            written.push("indices.csv".into());
+        }
+        write_atomic(&self.dir.join("results.csv"), &results)?;
+        written.push("results.csv".into());
+        Ok(written)
+    }
+}
+
+fn fields(s: &stats::Summary) -> String {
+    let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    format!(
+        "{},{},{},{},{}",
+        s.mean,
+        opt(s.sd),
+        opt(s.ci.map(|c| c.0)),
+        opt(s.ci.map(|c| c.1)),
+        s.n
+    )
+}

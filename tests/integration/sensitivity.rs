@@ -1,0 +1,188 @@
+//! `povsim sweep` and `povsim sensitivity`: reproducible, exact, resumable.
+
+use std::fs;
+use std::path::Path;
+
+use super::common::{povsim, read};
+
+const TINY: [&str; 6] = ["--households", "300", "--replications", "2", "--years", "3"];
+
+fn files(dir: &Path) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = [
+        "design.csv",
+        "results.csv",
+        "indices.csv",
+        "sweep.csv",
+        "plan.toml",
+        "scenario.toml",
+    ]
+    .iter()
+    .filter(|f| dir.join(f).exists())
+    .map(|f| (f.to_string(), read(&dir.join(f))))
+    .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn sweep_is_reproducible_with_exact_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for out in [&a, &b] {
+        povsim()
+            .args([
+                "sweep",
+                "--vary",
+                "policy.monitoring.detection_rate=0.1:0.9:5",
+                "--vary",
+                "shocks.illness.probability=0.05,0.1",
+            ])
+            .args(TINY)
+            .args(["--quiet", "--out"])
+            .arg(out)
+            .assert()
+            .success();
+    }
+    assert_eq!(files(&a), files(&b));
+    let design = read(&a.join("design.csv"));
+    assert_eq!(
+        design.lines().next(),
+        Some("point,policy.monitoring.detection_rate,shocks.illness.probability")
+    );
+    let rates: Vec<&str> = design
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        rates,
+        [
+            "0.1", "0.1", "0.3", "0.3", "0.5", "0.5", "0.7", "0.7", "0.9", "0.9"
+        ]
+    );
+    let sweep = read(&a.join("sweep.csv"));
+    assert!(sweep.starts_with("point,policy.monitoring.detection_rate,shocks.illness.probability,metric,mean,sd,ci_low,ci_high,n\n"));
+    assert!(sweep.contains("\n4,0.5,0.05,return_rate,"));
+}
+
+#[test]
+fn resumed_study_is_byte_identical_to_an_uninterrupted_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, cut) = (dir.path().join("whole"), dir.path().join("cut"));
+    for out in [&whole, &cut] {
+        povsim()
+            .args([
+                "sensitivity",
+                "--method",
+                "sobol",
+                "--samples",
+                "3",
+                "--dummy",
+            ])
+            .args(TINY)
+            .args(["--quiet", "--out"])
+            .arg(out)
+            .assert()
+            .success();
+    }
+    // Interrupt after some points: remove the tables and half of the point files.
+    fs::remove_file(cut.join("results.csv")).unwrap();
+    fs::remove_file(cut.join("indices.csv")).unwrap();
+    let mut points: Vec<_> = fs::read_dir(cut.join("points"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    points.sort();
+    let total = points.len();
+    for p in points.iter().step_by(2) {
+        fs::remove_file(p).unwrap();
+    }
+    povsim()
+        .args(["sensitivity", "--resume"])
+        .arg(&cut)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(format!(
+            "{total} points ({} run now)",
+            total.div_ceil(2)
+        )));
+    assert_eq!(files(&whole), files(&cut));
+    let indices = read(&whole.join("indices.csv"));
+    assert!(indices.starts_with("factor,method,index,value,ci_low,ci_high\n"));
+    assert!(indices.contains("dummy,sobol,S1,") && indices.contains("dummy,sobol,ST,"));
+}
+
+#[test]
+fn interrupted_study_says_how_to_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("study");
+    let bin = assert_cmd::cargo::cargo_bin!("povsim");
+    let child = std::process::Command::new(bin)
+        .args([
+            "sensitivity",
+            "--method",
+            "lhs",
+            "--samples",
+            "400",
+            "--households",
+            "3000",
+            "--replications",
+            "2",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let result = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(130), "{err}");
+    assert!(err.contains("--resume"), "{err}");
+    assert!(
+        !out.join("results.csv").exists(),
+        "no complete-looking tables"
+    );
+    assert!(out.join("plan.toml").exists());
+}
+
+#[test]
+fn bad_study_input_is_named() {
+    povsim()
+        .args([
+            "sweep",
+            "--vary",
+            "policy.monitoring.detection_rate=0.1:0.9",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("LO:HI:N"));
+    povsim()
+        .args([
+            "sweep",
+            "--vary",
+            "policy.monitoring.detection_rate=0.1:1.5:3",
+            "--quiet",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("[0, 1]"));
+    povsim()
+        .args(["sensitivity", "--method", "fast"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("lhs, morris or sobol"));
+    let dir = tempfile::tempdir().unwrap();
+    povsim()
+        .arg("sensitivity")
+        .arg("--resume")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("not a study directory"));
+}
