@@ -218,10 +218,46 @@ fn run_study(study: &Study, out: &OutputArgs, label: &'static str) -> Result<()>
             files.join(", "),
             study.dir.display()
         )?;
-        if study.plan.method != Method::Sweep {
+        let primary = match study.plan.method {
+            Method::Sobol => "ST",
+            Method::Morris => "mu_star",
+            Method::Lhs => "src",
+            Method::Sweep => "",
+        };
+        if !primary.is_empty() {
             let text = std::fs::read_to_string(study.dir.join("indices.csv"))?;
-            for line in text.lines().take(40) {
-                writeln!(o, "  {line}")?;
+            let mut rows: Vec<(String, f64, String)> = text
+                .lines()
+                .skip(1)
+                .filter_map(|l| {
+                    let f: Vec<&str> = l.split(',').collect();
+                    (f.get(2) == Some(&primary)).then(|| {
+                        let ci = match (f.get(4), f.get(5)) {
+                            (Some(lo), Some(hi)) if !lo.is_empty() => format!(
+                                "[{:.3}, {:.3}]",
+                                lo.parse::<f64>().unwrap_or(0.0),
+                                hi.parse::<f64>().unwrap_or(0.0)
+                            ),
+                            _ => String::new(),
+                        };
+                        (f[0].to_string(), f[3].parse::<f64>().unwrap_or(0.0), ci)
+                    })
+                })
+                .collect();
+            rows.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+            writeln!(
+                o,
+                "{:<44} {:>10} {}",
+                "factor",
+                primary,
+                if study.plan.method == Method::Sobol {
+                    "95% bootstrap interval"
+                } else {
+                    ""
+                }
+            )?;
+            for (f, v, ci) in rows {
+                writeln!(o, "{f:<44} {v:>10.4} {ci}")?;
             }
         }
     }
