@@ -371,8 +371,6 @@ pub struct PanelTally {
     pub ever_returned: u64,
     /// Sum of years to first return among them (1 = the first year).
     pub years_to_first_return: u64,
-    /// Poor household-years.
-    pub poor_years: u64,
     /// Sum over households of the mean squared poverty gap over the horizon (total
     /// poverty, FGT2).
     pub total_squared_gap: f64,
@@ -394,7 +392,6 @@ impl PanelTally {
         self.initially_lifted += o.initially_lifted;
         self.ever_returned += o.ever_returned;
         self.years_to_first_return += o.years_to_first_return;
-        self.poor_years += o.poor_years;
         self.total_squared_gap += o.total_squared_gap;
         self.chronic_squared_gap += o.chronic_squared_gap;
         self.spells_started += o.spells_started;

@@ -245,9 +245,6 @@ pub struct Draws {
     pub program: f64,
 }
 
-/// Number of draws per household-year, for benchmarks.
-pub const DRAWS_PER_HOUSEHOLD_YEAR: (usize, usize) = (16, 6);
-
 impl Draws {
     /// Draw household `id`'s year `t`.
     pub fn new(p: &Params, replication: u32, id: u64, t: i32) -> Self {
@@ -942,7 +939,6 @@ pub fn finish(
         // Spells and exits, for the calibration targets.
         if r.poor {
             h.years_poor = h.years_poor.saturating_add(1);
-            panel.poor_years += 1;
             if h.last_exit >= 0 {
                 if ctx.t as i16 - h.last_exit <= metrics::REENTRY_WINDOW {
                     panel.reentries += 1;
