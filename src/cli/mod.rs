@@ -194,6 +194,7 @@ fn run_study(study: &Study, out: &OutputArgs, label: &'static str) -> Result<()>
         pool.current_num_threads(),
     );
     let progress = Progress::new(out.quiet, label);
+    progress.point_finished(total - pending.len(), total);
     progress.started(per_point * total as u64);
     progress.advanced(per_point * (total - pending.len()) as u64);
     let ran = pool.install(|| study.run(&progress)).map_err(study_error)?;
@@ -1031,6 +1032,10 @@ impl Progress {
 }
 
 impl Observer for Progress {
+    fn point_finished(&self, done: usize, total: usize) {
+        self.bar.set_message(format!("{done}/{total} points"));
+    }
+
     fn cancelled(&self) -> bool {
         CANCEL.load(Ordering::Relaxed)
     }

@@ -24,6 +24,8 @@ pub trait Observer: Sync {
     fn started(&self, _total: u64) {}
     /// `done` more household-years are finished.
     fn advanced(&self, _done: u64) {}
+    /// One more point of a study is finished and saved (`done` of `total`).
+    fn point_finished(&self, _done: usize, _total: usize) {}
     /// Whether the run should stop (Ctrl-C): checked once a simulated year.
     fn cancelled(&self) -> bool {
         false

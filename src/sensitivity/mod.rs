@@ -395,6 +395,8 @@ impl Study {
         let (_, values) = self.plan.points()?;
         let keys = self.plan.keys();
         let pending = self.pending()?;
+        let total = values.len();
+        let done = std::sync::atomic::AtomicUsize::new(total - pending.len());
         let results: Vec<Result<bool, StudyError>> = pending
             .par_iter()
             .map(|&i| {
@@ -413,6 +415,8 @@ impl Study {
                     let _ = writeln!(text, "{i},{name},{}", fields(&sm));
                 }
                 write_atomic(&self.point_file(i), &text)?;
+                let now = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                observer.point_finished(now, total);
                 Ok(true)
             })
             .collect();
