@@ -192,6 +192,7 @@ fn run_study(study: &Study, out: &OutputArgs, label: &'static str) -> Result<()>
         per_point * pending.len() as u64,
         runner::memory_estimate(&study.scenario, pool.current_num_threads()),
         pool.current_num_threads(),
+        "keeps finished points; --resume completes the study",
     );
     let progress = Progress::new(out.quiet, label);
     progress.point_finished(total - pending.len(), total);
@@ -497,12 +498,12 @@ fn check_memory(scenarios: &[&Scenario], threads: usize) -> Result<()> {
 const HOUSEHOLD_YEARS_PER_THREAD_SECOND: f64 = 2.0e6;
 
 /// Tell the user what a long run will take, before it starts.
-fn announce(quiet: bool, household_years: u64, memory: u64, threads: usize) {
+fn announce(quiet: bool, household_years: u64, memory: u64, threads: usize, on_stop: &str) {
     let seconds =
         household_years as f64 / (HOUSEHOLD_YEARS_PER_THREAD_SECOND * threads.max(1) as f64);
     if !quiet && seconds > 10.0 {
         eprintln!(
-            "estimated: about {:.0} s and {:.0} MB ({} household-years on {threads} threads); Ctrl-C stops without writing",
+            "estimated: about {:.0} s and {:.0} MB ({} household-years on {threads} threads); Ctrl-C {on_stop}",
             seconds,
             memory as f64 / 1e6,
             household_years
@@ -626,6 +627,7 @@ fn run(a: RunArgs, command_line: &[String]) -> Result<()> {
         runner::household_years_per_replication(&s) * u64::from(s.params.simulation.replications),
         runner::memory_estimate(&s, pool.current_num_threads()),
         pool.current_num_threads(),
+        "stops without writing",
     );
     let progress = Progress::new(a.output.quiet, "simulating");
     let result = pool.install(|| runner::run(&s, &progress));
@@ -729,6 +731,27 @@ fn compare(a: CompareArgs, command_line: &[String]) -> Result<()> {
         &scenarios.iter().collect::<Vec<_>>(),
         pool.current_num_threads(),
     )?;
+    let threads = pool.current_num_threads();
+    let reps = u64::from(
+        precision.map_or(scenarios[0].params.simulation.replications, |p| {
+            p.max_replications
+        }),
+    );
+    announce(
+        a.output.quiet,
+        scenarios
+            .iter()
+            .map(runner::household_years_per_replication)
+            .sum::<u64>()
+            * reps,
+        scenarios
+            .iter()
+            .map(|s| runner::memory_estimate(s, threads))
+            .max()
+            .unwrap_or(0),
+        threads,
+        "stops without writing",
+    );
     let progress = Progress::new(a.output.quiet, "comparing");
     let result = pool.install(|| compare::run(scenarios, precision, a.independent, &progress));
     progress.finish();
