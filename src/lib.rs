@@ -25,6 +25,7 @@
 //! | [`output`] | CSV tables, manifest, resolved scenario, written atomically |
 //! | [`design`] | sweeps, Latin hypercube, Morris and Sobol designs and their indices |
 //! | [`sensitivity`] | sweeps and sensitivity studies in resumable study directories |
+//! | [`trace`] | one household's story, from the engine's own records |
 //! | [`compare`] | studies of a baseline and variants: paired differences, cost-effectiveness, precision targeting |
 //! | [`cli`] | the `povsim` command: parses arguments, prints, draws the progress bar |
 //!
@@ -51,3 +52,4 @@ pub mod runner;
 pub mod scenario;
 pub mod sensitivity;
 pub mod stats;
+pub mod trace;

@@ -13,4 +13,5 @@ mod integration {
     pub mod rules;
     pub mod scenarios;
     pub mod sensitivity;
+    pub mod trace;
 }

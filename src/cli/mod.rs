@@ -44,6 +44,94 @@ enum Command {
     Sweep(SweepArgs),
     /// Which assumptions drive a metric: Latin hypercube, Morris or Sobol.
     Sensitivity(SensitivityArgs),
+    /// Tell one household's story year by year.
+    Trace(TraceArgs),
+}
+
+#[derive(Debug, Args)]
+struct TraceArgs {
+    /// Scenario file (default: the built-in baseline).
+    scenario: Option<PathBuf>,
+    /// Household index (0-based) within the replication.
+    #[arg(long, value_name = "ID")]
+    household: Option<u64>,
+    /// Pick a household whose story shows: returned, never-poor or monitored.
+    #[arg(long, value_name = "OUTCOME", conflicts_with = "household")]
+    find: Option<String>,
+    /// Replication.
+    #[arg(long, value_name = "R", default_value_t = 0)]
+    replication: u32,
+    /// text or csv.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    format: String,
+    #[command(flatten)]
+    sim: SimArgs,
+}
+
+fn trace_cmd(a: TraceArgs) -> Result<()> {
+    let s = load(&a.sim.source(a.scenario.clone()).map_err(BadInput)?)?;
+    let sim = &s.params.simulation;
+    if a.replication >= sim.replications {
+        return Err(bad(
+            "replication",
+            a.replication,
+            "--replication",
+            &format!(
+                "must be below the scenario's {} replications",
+                sim.replications
+            ),
+        ));
+    }
+    if !["text", "csv"].contains(&a.format.as_str()) {
+        return Err(bad("format", &a.format, "--format", "must be text or csv"));
+    }
+    let id = match (&a.find, a.household) {
+        (Some(what), _) => {
+            let kind = match what.as_str() {
+                "returned" => crate::trace::Find::Returned,
+                "never-poor" => crate::trace::Find::NeverPoor,
+                "monitored" => crate::trace::Find::Monitored,
+                w => {
+                    return Err(bad(
+                        "find",
+                        w,
+                        "--find",
+                        "must be returned, never-poor or monitored",
+                    ));
+                }
+            };
+            crate::trace::find(&s, a.replication, kind)
+                .ok_or_else(|| anyhow::anyhow!("no household in replication {} shows `{what}`; try another --replication or more --households", a.replication))?
+        }
+        (None, Some(id)) if id < sim.households => id,
+        (None, Some(id)) => {
+            return Err(bad(
+                "household",
+                id,
+                "--household",
+                &format!(
+                    "must be below the {} households of the scenario",
+                    sim.households
+                ),
+            ));
+        }
+        (None, None) => {
+            return Err(bad(
+                "household",
+                "none",
+                "povsim trace",
+                "give --household ID or --find returned|never-poor|monitored",
+            ));
+        }
+    };
+    let years = crate::trace::trace(&s, a.replication, id);
+    let text = if a.format == "csv" {
+        crate::trace::csv(&s, id, &years)
+    } else {
+        crate::trace::narrative(&s, id, &years)
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
 }
 
 #[derive(Debug, Args)]
@@ -546,6 +634,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> Result<()> {
         Some(Command::Check(a)) => check(a),
         Some(Command::Sweep(a)) => sweep(a),
         Some(Command::Sensitivity(a)) => sensitivity_cmd(a),
+        Some(Command::Trace(a)) => trace_cmd(a),
     }
 }
 

@@ -1,0 +1,100 @@
+//! `povsim trace`: the story matches what the engine recorded.
+
+use std::sync::Mutex;
+
+use povsim::model::YearRecord;
+use povsim::population::Household;
+use povsim::runner::{self, Silent};
+use povsim::scenario::Source;
+use povsim::trace::{self, Find};
+
+use super::common::povsim;
+
+fn small() -> povsim::scenario::Scenario {
+    Source::new(None)
+        .flag("simulation.households", 2000, "test")
+        .flag("simulation.replications", 2, "test")
+        .load()
+        .unwrap()
+}
+
+#[test]
+fn trace_agrees_with_the_engines_records() {
+    let s = small();
+    let id = trace::find(&s, 1, Find::Returned).expect("some household returns");
+    let engine = Mutex::new(Vec::new());
+    let keep = |_: u32, h: &Household, r: &YearRecord| {
+        if h.id == id {
+            engine.lock().unwrap().push(r.clone());
+        }
+    };
+    runner::replication(&s, 1, &Silent, Some(&keep));
+    let mut engine = engine.into_inner().unwrap();
+    engine.sort_by_key(|r| r.t);
+    let years = trace::trace(&s, 1, id);
+    assert_eq!(years.len(), engine.len());
+    for (y, r) in years.iter().zip(&engine) {
+        assert_eq!(&y.record, r);
+    }
+    assert!(engine.iter().any(|r| r.returned));
+    let text = trace::narrative(&s, id, &years);
+    for r in &engine {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{}:", s.year(r.t as usize))))
+            .unwrap();
+        assert_eq!(line.contains("returned to poverty"), r.returned, "{line}");
+        assert_eq!(line.contains("serious illness"), r.ill, "{line}");
+        assert_eq!(line.contains("drought"), r.hazards & 1 != 0, "{line}");
+    }
+}
+
+#[test]
+fn trace_cli_text_and_csv() {
+    let out = povsim()
+        .args([
+            "trace",
+            "--find",
+            "returned",
+            "--households",
+            "2000",
+            "--replications",
+            "2",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("Household "), "{text}");
+    assert!(text.contains("returned to poverty"));
+    assert_eq!(text.lines().count(), 11, "a profile line and ten years");
+    let out = povsim()
+        .args([
+            "trace",
+            "--household",
+            "3",
+            "--format",
+            "csv",
+            "--households",
+            "100",
+            "--replications",
+            "1",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let csv = String::from_utf8(out).unwrap();
+    assert!(csv.starts_with("scenario,household,year,"));
+    assert_eq!(csv.lines().count(), 11);
+    povsim()
+        .args(["trace", "--household", "100", "--households", "100"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "must be below the 100 households",
+        ));
+}
