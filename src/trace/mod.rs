@@ -54,10 +54,13 @@ pub fn trace(s: &Scenario, replication: u32, id: u64) -> Vec<Year> {
     years
 }
 
+/// What a household's story showed: returned, served after returning, ever poor, served.
+type Flags = (bool, bool, bool, bool);
+
 /// The lowest household id whose story shows `what`, if any.
 pub fn find(s: &Scenario, replication: u32, what: Find) -> Option<u64> {
     // Per household: (returned, served after returning, ever poor, served).
-    let flags: Mutex<BTreeMap<u64, (bool, bool, bool, bool)>> = Mutex::new(BTreeMap::new());
+    let flags: Mutex<BTreeMap<u64, Flags>> = Mutex::new(BTreeMap::new());
     let look = |_: u32, h: &Household, r: &YearRecord| {
         if let Ok(mut m) = flags.lock() {
             let f = m.entry(h.id).or_default();
@@ -69,9 +72,8 @@ pub fn find(s: &Scenario, replication: u32, what: Find) -> Option<u64> {
     };
     runner::replication(s, replication, &Silent, Some(&look));
     let flags = flags.into_inner().unwrap_or_default();
-    let pick = |pred: &dyn Fn(&(bool, bool, bool, bool)) -> bool| {
-        flags.iter().find(|(_, f)| pred(f)).map(|(id, _)| *id)
-    };
+    let pick =
+        |pred: &dyn Fn(&Flags) -> bool| flags.iter().find(|(_, f)| pred(f)).map(|(id, _)| *id);
     match what {
         Find::Returned => pick(&|f| f.0 && f.1).or_else(|| pick(&|f| f.0)),
         Find::NeverPoor => pick(&|f| !f.2),
@@ -84,7 +86,7 @@ fn cny(x: f64) -> String {
     let digits = v.abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
