@@ -207,16 +207,10 @@ impl Outcome {
 
 /// Read a case file.
 pub fn load(path: &Path) -> Result<Case, ScenarioError> {
-    let text = scenario::read_text(path)?;
-    toml::from_str(&text).map_err(|e| ScenarioError::Syntax {
-        at: Origin::line(
-            path.display().to_string(),
-            e.span().map_or(0, |s| {
-                text[..s.start.min(text.len())].lines().count().max(1)
-            }),
-        ),
-        message: e.message().to_string(),
-    })
+    scenario::read_typed(
+        path,
+        "a case has description, [scenario], [household], [shocks] and [expected]",
+    )
 }
 
 fn flatten_overrides(prefix: &str, table: &toml::Table, out: &mut Vec<(String, String)>) {

@@ -47,19 +47,10 @@ pub const DEFAULT_STUDY: &str = "builtin:jingtai_study.toml";
 impl Study {
     /// Read a study file; scenario paths are relative to it.
     pub fn load(path: &Path) -> Result<Study, ScenarioError> {
-        let text = scenario::read_text(path)?;
-        let file: StudyFile = toml::from_str(&text).map_err(|e| ScenarioError::Syntax {
-            at: Origin::line(
-                path.display().to_string(),
-                e.span().map_or(0, |s| {
-                    text[..s.start.min(text.len())].lines().count().max(1)
-                }),
-            ),
-            message: format!(
-                "{} (a study file has name, description, baseline and variants)",
-                e.message()
-            ),
-        })?;
+        let file: StudyFile = scenario::read_typed(
+            path,
+            "a study file has name, description, baseline and variants",
+        )?;
         if file.variants.is_empty() {
             return Err(ScenarioError::OutOfRange {
                 at: Origin::flag(path.display().to_string()),

@@ -192,7 +192,8 @@ impl Tables {
     }
 }
 
-fn stats_fields(s: &Summary) -> String {
+/// `mean,sd,ci_low,ci_high,n` of a summary; empty fields where undefined (n < 2).
+pub fn stats_fields(s: &Summary) -> String {
     let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
     format!(
         "{},{},{},{},{}",

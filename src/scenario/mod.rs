@@ -344,6 +344,24 @@ fn load_chain(
     Ok((values, events, file))
 }
 
+/// Read a small TOML file of a fixed shape (a study, factors, a rule case, a plan):
+/// errors name the file and line, and `hint` says what the file should hold.
+pub fn read_typed<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    hint: &str,
+) -> Result<T, ScenarioError> {
+    let text = read_text(path)?;
+    toml::from_str(&text).map_err(|e| ScenarioError::Syntax {
+        at: Origin::line(
+            path.display().to_string(),
+            e.span().map_or(0, |s| {
+                text[..s.start.min(text.len())].lines().count().max(1)
+            }),
+        ),
+        message: format!("{} ({hint})", e.message()),
+    })
+}
+
 /// Read a scenario file as text, refusing what cannot be one.
 pub fn read_text(path: &Path) -> Result<String, ScenarioError> {
     if let Some(text) = bundled(path) {

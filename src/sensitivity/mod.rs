@@ -102,19 +102,8 @@ struct FactorsFile {
 
 /// Read a factors file.
 pub fn load_factors(path: &Path) -> Result<Vec<Factor>, ScenarioError> {
-    let text = crate::scenario::read_text(path)?;
-    let file: FactorsFile = toml::from_str(&text).map_err(|e| ScenarioError::Syntax {
-        at: Origin::line(
-            path.display().to_string(),
-            e.span().map_or(0, |s| {
-                text[..s.start.min(text.len())].lines().count().max(1)
-            }),
-        ),
-        message: format!(
-            "{} (a factor has key, distribution and its bounds)",
-            e.message()
-        ),
-    })?;
+    let file: FactorsFile =
+        crate::scenario::read_typed(path, "a factor has key, distribution and its bounds")?;
     for f in &file.factor {
         f.check().map_err(|rule| ScenarioError::OutOfRange {
             at: Origin::flag(path.display().to_string()),
@@ -345,11 +334,7 @@ impl Study {
         if !plan_file.exists() {
             return Err(StudyError::NotAStudy(dir.to_path_buf()));
         }
-        let text = crate::scenario::read_text(&plan_file)?;
-        let plan: Plan = toml::from_str(&text).map_err(|e| ScenarioError::Syntax {
-            at: Origin::flag(plan_file.display().to_string()),
-            message: e.to_string(),
-        })?;
+        let plan: Plan = crate::scenario::read_typed(&plan_file, "written by povsim; do not edit")?;
         let scenario_file = dir.join("scenario.toml");
         let scenario = Source::new(Some(scenario_file.clone())).load()?;
         Ok(Study {
@@ -412,7 +397,7 @@ impl Study {
                 let mut text = String::from("point,metric,mean,sd,ci_low,ci_high,n\n");
                 for (m, name) in tables.summary_names.iter().enumerate() {
                     let sm = stats::summarize(&tables.summary[m]);
-                    let _ = writeln!(text, "{i},{name},{}", fields(&sm));
+                    let _ = writeln!(text, "{i},{name},{}", crate::output::stats_fields(&sm));
                 }
                 write_atomic(&self.point_file(i), &text)?;
                 let now = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
@@ -542,16 +527,4 @@ impl Study {
         written.push("results.csv".into());
         Ok(written)
     }
-}
-
-fn fields(s: &stats::Summary) -> String {
-    let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
-    format!(
-        "{},{},{},{},{}",
-        s.mean,
-        opt(s.sd),
-        opt(s.ci.map(|c| c.0)),
-        opt(s.ci.map(|c| c.1)),
-        s.n
-    )
 }
