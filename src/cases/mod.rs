@@ -31,6 +31,7 @@ use crate::model::{
 };
 use crate::policy::{self, Claim};
 use crate::population::{self, Group, Household, Village};
+use crate::scenario::households::HouseholdRow;
 use crate::scenario::{self, Origin, ScenarioError, Source};
 
 /// Just below one: a uniform draw that fails every probability test below one.
@@ -281,37 +282,40 @@ pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
             });
         }
     };
-    // Start from a drawn household so that every field has a value, then set what the
-    // case states.
+    // The observed state as a survey row would give it, read the way a households CSV
+    // is read; then the state a survey does not give.
     let terrain = [Village {
         dry: ch.dry_village,
     }];
-    let mut h = population::household(p, &terrain, 0, 0);
-    h.group = group;
-    h.registered = group == Group::Lifted;
-    h.size = ch.size.max(1);
-    h.labour = ch.labour.min(h.size);
-    h.elderly = ch.elderly.min(h.size);
-    h.chronic = ch.chronic.min(h.size);
-    h.disabled = 0;
-    h.head_age = ch.head_age;
-    h.medical_insured = ch.medical_insured;
-    h.agri_insured = ch.agri_insured;
+    let row = HouseholdRow {
+        village: 0,
+        size: ch.size.max(1),
+        labour: ch.labour.min(ch.size.max(1)),
+        elderly: ch.elderly.min(ch.size.max(1)),
+        head_age: ch.head_age,
+        schooling: ch.schooling,
+        chronic: ch.chronic.min(ch.size.max(1)),
+        disabled: 0,
+        land: ch.land,
+        irrigated_share: ch.irrigated_share,
+        assets: ch.assets,
+        savings: ch.savings,
+        debt: ch.debt,
+        group: ch.group.clone(),
+        motivation: ch.motivation,
+        medical_insured: ch.medical_insured,
+        agri_insured: ch.agri_insured,
+    };
+    let mut h = population::household_from_row(p, &terrain, 0, 0, &row);
+    debug_assert_eq!(h.group, group);
     h.on_dibao = ch.on_dibao;
     h.monitored = ch.monitored;
     h.poor_prev = ch.poor_last_year;
     h.dibao_access = if ch.dibao_access { 0.0 } else { NEVER as f32 };
     h.jobs = ch.jobs.min(h.labour);
     h.programs = bits(&ch.programs, "household.programs")?;
-    h.skill = ch.schooling as f32;
-    h.land = ch.land as f32;
-    h.irrigated = ch.irrigated_share as f32;
-    h.assets = ch.assets as f32;
-    h.savings = ch.savings as f32;
-    h.debt = ch.debt as f32;
     h.u = ch.u as f32;
     h.alpha = ch.alpha as f32;
-    h.m = ch.motivation as f32;
     h.assessed = ch.assessed_income as f32;
     h.prev_working = h.labour;
 
