@@ -173,15 +173,33 @@ pub fn replication(
     }
     let n = p0.simulation.households as usize;
     let terrain = population::villages(p0, index);
-    let mut pop: Vec<Household> = (0..n as u64)
+    let draw = |id: u64| match &s.households {
+        Some(rows) => population::household_from_row(p0, &terrain, index, id, &rows[id as usize]),
+        None => population::household(p0, &terrain, index, id),
+    };
+    // Drawn chunk by chunk so that a stop request is seen within a chunk.
+    let chunks: Vec<Vec<Household>> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
-        .map(|id| match &s.households {
-            Some(rows) => {
-                population::household_from_row(p0, &terrain, index, id, &rows[id as usize])
+        .map(|c| {
+            if observer.cancelled() {
+                return Vec::new();
             }
-            None => population::household(p0, &terrain, index, id),
+            (c * CHUNK..((c + 1) * CHUNK).min(n))
+                .map(|id| draw(id as u64))
+                .collect()
         })
         .collect();
+    if observer.cancelled() {
+        return Replication {
+            index,
+            years: Vec::new(),
+            panel: PanelTally::default(),
+        };
+    }
+    let mut pop: Vec<Household> = Vec::with_capacity(n);
+    for chunk in chunks {
+        pop.extend(chunk);
+    }
     let mut records: Vec<YearRecord> = vec![YearRecord::default(); n];
     let burn = p0.simulation.burn_in_years as i32;
     let mut years = Vec::with_capacity(p0.simulation.years as usize);
@@ -203,10 +221,17 @@ pub fn replication(
         pop.par_chunks_mut(CHUNK)
             .zip(records.par_chunks_mut(CHUNK))
             .for_each(|(hs, rs)| {
+                // A stopped run is abandoned: skip the work, not just the next year.
+                if observer.cancelled() {
+                    return;
+                }
                 for (h, r) in hs.iter_mut().zip(rs.iter_mut()) {
                     *r = model::begin(h, &ctx);
                 }
             });
+        if observer.cancelled() {
+            break;
+        }
 
         // The county serves claims within its budget, neediest first.
         let mon = &p.policy.monitoring;
@@ -232,6 +257,9 @@ pub fn replication(
             .map(|(hs, rs)| {
                 let mut tally = YearTally::default();
                 let mut pt = PanelTally::default();
+                if observer.cancelled() {
+                    return (tally, pt);
+                }
                 for (h, r) in hs.iter_mut().zip(rs.iter_mut()) {
                     let served = r.served;
                     model::finish(h, r, served, &ctx, &mut tally, &mut pt);
