@@ -256,6 +256,31 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), OutputError> {
     fs::rename(&tmp, path).map_err(io(path))
 }
 
+/// The indices are computed on a summary metric: refuse any other name before a point
+/// runs.
+fn check_metric(metric: &str) -> Result<(), ScenarioError> {
+    use crate::metrics::{PanelTally, YearTally};
+    let names: Vec<String> =
+        crate::metrics::summary(&[YearTally::default()], &PanelTally::default())
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+    if names.iter().any(|n| n == metric) {
+        return Ok(());
+    }
+    let hint = crate::scenario::tree::closest(metric, names.iter().map(String::as_str))
+        .map(|c| format!("; did you mean `{c}`?"))
+        .unwrap_or_default();
+    Err(ScenarioError::OutOfRange {
+        at: Origin::flag("--metric"),
+        key: "metric".into(),
+        value: metric.into(),
+        rule: format!(
+            "must be a summary metric such as return_rate or cumulative_return_prob{hint}"
+        ),
+    })
+}
+
 /// A study directory being run.
 pub struct Study {
     /// The directory.
@@ -292,6 +317,7 @@ impl Study {
         plan: Plan,
     ) -> Result<Study, StudyError> {
         crate::output::check_target(dir, force)?;
+        check_metric(&plan.metric)?;
         let (_, values) = plan.points()?;
         let keys = plan.keys();
         if dir.exists() {

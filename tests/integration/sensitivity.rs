@@ -173,6 +173,11 @@ fn bad_study_input_is_named() {
         .code(2)
         .stderr(predicates::str::contains("[0, 1]"));
     povsim()
+        .args(["sensitivity", "--metric", "retrun_rate", "--samples", "3"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("did you mean `return_rate`"));
+    povsim()
         .args(["sensitivity", "--method", "fast"])
         .assert()
         .code(2)
