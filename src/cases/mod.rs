@@ -29,7 +29,6 @@ use crate::metrics::{PanelTally, YearTally};
 use crate::model::{
     self, CountyYear, Draws, HAZARD_NAMES, HAZARDS, VillageYear, YearContext, YearRecord,
 };
-use crate::policy::{self, Claim};
 use crate::population::{self, Group, Household, Village};
 use crate::scenario::households::HouseholdRow;
 use crate::scenario::{self, Origin, ScenarioError, Source};
@@ -385,19 +384,8 @@ pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
     let motivation = [ch.motivation];
     let ctx = YearContext::new(p, 0, 0, &terrain, &villages, &motivation, county);
     let mut r = model::begin_with(&mut h, &ctx, d);
-    let mon = &p.policy.monitoring;
-    if r.detected {
-        let mut claims = [Claim {
-            need: r.y_pre,
-            index: 0,
-            cost: r.package.cost(),
-        }];
-        let (served, _) = policy::allocate(
-            &mut claims,
-            mon.budget_per_household + mon.social_fund_per_household,
-        );
-        r.served = !served.is_empty();
-    }
+    // The runner's own budget step, for a county of this one household.
+    model::serve(std::slice::from_mut(&mut r), p);
     let (mut tally, mut panel) = (YearTally::default(), PanelTally::default());
     let served = r.served;
     model::finish(&mut h, &mut r, served, &ctx, &mut tally, &mut panel);

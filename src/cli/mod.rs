@@ -3,7 +3,6 @@
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -272,8 +271,8 @@ fn sensitivity_cmd(a: SensitivityArgs) -> Result<()> {
 fn run_study(study: &Study, out: &OutputArgs, label: &'static str) -> Result<()> {
     let pool = pool(out.threads)?;
     check_memory(&[&study.scenario], pool.current_num_threads())?;
-    let total = study.len().map_err(study_error)?;
-    let pending = study.pending().map_err(study_error)?;
+    let total = study.len();
+    let pending = study.pending();
     let per_point = study.household_years_per_point();
     announce(
         out.quiet,
@@ -288,7 +287,7 @@ fn run_study(study: &Study, out: &OutputArgs, label: &'static str) -> Result<()>
     progress.advanced(per_point * (total - pending.len()) as u64);
     let ran = pool.install(|| study.run(&progress)).map_err(study_error)?;
     progress.finish();
-    let remaining = study.pending().map_err(study_error)?.len();
+    let remaining = study.pending().len();
     if remaining > 0 {
         return Err(
             anyhow::Error::new(Interrupted(study.dir.clone())).context(format!(
@@ -725,22 +724,15 @@ fn run(a: RunArgs, command_line: &[String]) -> Result<()> {
         return Err(Interrupted(dir).into());
     }
     let tables = Tables::new(&s, &result);
-    let sim = &s.params.simulation;
     let household_years =
-        sim.households * u64::from(sim.years + sim.burn_in_years) * u64::from(sim.replications);
-    let manifest = Manifest {
-        povsim_version: env!("CARGO_PKG_VERSION").into(),
-        command_line: command_line.to_vec(),
-        scenario: s.name.clone(),
-        seed: sim.seed,
-        threads: pool.current_num_threads(),
-        households: sim.households,
-        years: sim.years,
-        burn_in_years: sim.burn_in_years,
-        replications: sim.replications,
-        wall_seconds: result.seconds,
-        household_years_per_second: household_years as f64 / result.seconds.max(1e-9),
-    };
+        runner::household_years_per_replication(&s) * u64::from(s.params.simulation.replications);
+    let manifest = manifest(
+        &s,
+        command_line,
+        pool.current_num_threads(),
+        result.seconds,
+        household_years,
+    );
     output::write_run(&dir, a.output.force, &s, &tables, &manifest)?;
     if !a.output.quiet {
         let mut out = std::io::stdout().lock();
@@ -898,7 +890,7 @@ fn compare(a: CompareArgs, command_line: &[String]) -> Result<()> {
     output::write_dir(&dir, a.output.force, &files)?;
     if !a.output.quiet {
         let mut out = std::io::stdout().lock();
-        print_comparison(&mut out, &study, &result, &rows)?;
+        print_comparison(&mut out, &study, &result, &tables, &rows)?;
         writeln!(out, "\nwrote {}", dir.display())?;
     }
     Ok(())
@@ -936,6 +928,7 @@ fn print_comparison(
     out: &mut impl Write,
     study: &CompareStudy,
     c: &Comparison,
+    tables: &[Tables],
     rows: &[compare::Row],
 ) -> std::io::Result<()> {
     let base = &c.arms[0].scenario;
@@ -973,8 +966,9 @@ fn print_comparison(
             }
         )?;
     }
-    let base_rate =
-        Tables::from_replications(base, &c.arms[0].replications).summary_of(compare::RANK_METRIC);
+    let base_rate = tables
+        .first()
+        .and_then(|t| t.summary_of(compare::RANK_METRIC));
     if let Some(b) = base_rate {
         let ci =
             b.ci.map(|(lo, hi)| format!(" (95% CI {:.2}% to {:.2}%)", lo * 100.0, hi * 100.0))
@@ -1116,7 +1110,7 @@ pub struct Progress {
     bar: ProgressBar,
     start: Instant,
     enabled: bool,
-    shown: Mutex<bool>,
+    shown: AtomicBool,
 }
 
 impl Progress {
@@ -1133,7 +1127,7 @@ impl Progress {
             bar,
             start: Instant::now(),
             enabled: !quiet && std::io::stderr().is_terminal(),
-            shown: Mutex::new(false),
+            shown: AtomicBool::new(false),
         }
     }
 
@@ -1160,10 +1154,8 @@ impl Observer for Progress {
         self.bar.inc(done);
         if self.enabled
             && self.start.elapsed() > Duration::from_secs(1)
-            && let Ok(mut shown) = self.shown.lock()
-            && !*shown
+            && !self.shown.swap(true, Ordering::Relaxed)
         {
-            *shown = true;
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
         }
     }

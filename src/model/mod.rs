@@ -10,7 +10,7 @@
 //! told from the engine's own numbers.
 
 use crate::metrics::{self, Cause, Falls, PanelTally, Program, RiskGroup, YearTally};
-use crate::policy::{self, EffectiveMonitoring, HealthCover, Package};
+use crate::policy::{self, Claim, EffectiveMonitoring, HealthCover, Package};
 use crate::population::{self, Household, Village};
 use crate::rng::{self, Kind, Stream};
 use crate::scenario::Params;
@@ -646,6 +646,28 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
     r.programs_failed &= h.programs;
     r.draws = d;
     r
+}
+
+/// The county step between the passes: serve the detected households' claims within
+/// the year's budget, `(budget + social fund) per household × households`, neediest
+/// first (MODEL.md 3.1), marking `served` in their records.
+pub fn serve(records: &mut [YearRecord], p: &Params) {
+    let mon = &p.policy.monitoring;
+    let mut claims: Vec<Claim> = records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.detected)
+        .map(|(i, r)| Claim {
+            need: r.y_pre,
+            index: i,
+            cost: r.package.cost(),
+        })
+        .collect();
+    let budget = (mon.budget_per_household + mon.social_fund_per_household) * records.len() as f64;
+    let (served, _) = policy::allocate(&mut claims, budget);
+    for i in served {
+        records[i].served = true;
+    }
 }
 
 /// The result of paying rigid spending for the year.

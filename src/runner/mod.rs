@@ -10,7 +10,6 @@ use rayon::prelude::*;
 
 use crate::metrics::{PanelTally, YearTally};
 use crate::model::{self, YearContext, YearRecord};
-use crate::policy::{self, Claim};
 use crate::population::{self, Household};
 use crate::scenario::Scenario;
 
@@ -84,9 +83,7 @@ pub fn memory_estimate(s: &Scenario, threads: usize) -> u64 {
 /// Run every replication of a scenario.
 pub fn run(s: &Scenario, observer: &dyn Observer) -> RunResult {
     let started = Instant::now();
-    let sim = &s.params.simulation;
-    let total =
-        sim.households * u64::from(sim.years + sim.burn_in_years) * u64::from(sim.replications);
+    let total = household_years_per_replication(s) * u64::from(s.params.simulation.replications);
     observer.started(total);
     let mut result = run_quiet(s, observer);
     result.seconds = started.elapsed().as_secs_f64();
@@ -234,22 +231,7 @@ pub fn replication(
         }
 
         // The county serves claims within its budget, neediest first.
-        let mon = &p.policy.monitoring;
-        let mut claims: Vec<Claim> = records
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.detected)
-            .map(|(i, r)| Claim {
-                need: r.y_pre,
-                index: i,
-                cost: r.package.cost(),
-            })
-            .collect();
-        let budget = (mon.budget_per_household + mon.social_fund_per_household) * n as f64;
-        let (served, _) = policy::allocate(&mut claims, budget);
-        for i in served {
-            records[i].served = true;
-        }
+        model::serve(&mut records, p);
 
         let parts: Vec<(YearTally, PanelTally)> = pop
             .par_chunks_mut(CHUNK)

@@ -291,6 +291,10 @@ pub struct Study {
     pub scenario_file: PathBuf,
     /// The scenario (at the plan's base values).
     pub scenario: Scenario,
+    /// Unit-cube coordinates of the points (empty for sweeps).
+    unit: Points,
+    /// Parameter values of the points, one row a point.
+    values: Points,
 }
 
 /// Error of a study: bad input or a failed write.
@@ -363,11 +367,14 @@ impl Study {
         let plan: Plan = crate::scenario::read_typed(&plan_file, "written by povsim; do not edit")?;
         let scenario_file = dir.join("scenario.toml");
         let scenario = Source::new(Some(scenario_file.clone())).load()?;
+        let (unit, values) = plan.points()?;
         Ok(Study {
             dir: dir.to_path_buf(),
             plan,
             scenario_file,
             scenario,
+            unit,
+            values,
         })
     }
 
@@ -376,21 +383,20 @@ impl Study {
     }
 
     /// Points still to run.
-    pub fn pending(&self) -> Result<Vec<usize>, StudyError> {
-        let (_, values) = self.plan.points()?;
-        Ok((0..values.len())
+    pub fn pending(&self) -> Vec<usize> {
+        (0..self.values.len())
             .filter(|&i| !self.point_file(i).exists())
-            .collect())
+            .collect()
     }
 
     /// Number of points.
-    pub fn len(&self) -> Result<usize, StudyError> {
-        Ok(self.plan.points()?.1.len())
+    pub fn len(&self) -> usize {
+        self.values.len()
     }
 
     /// Whether the study has no points.
-    pub fn is_empty(&self) -> Result<bool, StudyError> {
-        Ok(self.len()? == 0)
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
     }
 
     /// Household-years of one point.
@@ -403,9 +409,9 @@ impl Study {
     /// number of points run; stops early (leaving the rest pending) when the observer
     /// is cancelled.
     pub fn run(&self, observer: &dyn Observer) -> Result<usize, StudyError> {
-        let (_, values) = self.plan.points()?;
+        let values = &self.values;
         let keys = self.plan.keys();
-        let pending = self.pending()?;
+        let pending = self.pending();
         let total = values.len();
         let done = std::sync::atomic::AtomicUsize::new(total - pending.len());
         let results: Vec<Result<bool, StudyError>> = pending
@@ -440,7 +446,7 @@ impl Study {
 
     /// Per point: metric name to summary line fields, read back from `points/`.
     fn read_points(&self) -> Result<Vec<Vec<(String, String)>>, StudyError> {
-        let n = self.len()?;
+        let n = self.len();
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
             let path = self.point_file(i);
@@ -463,7 +469,7 @@ impl Study {
     /// Write the final tables once every point is done.
     pub fn finish(&self) -> Result<Vec<String>, StudyError> {
         let points = self.read_points()?;
-        let (unit, values) = self.plan.points()?;
+        let (unit, values) = (&self.unit, &self.values);
         let keys = self.plan.keys();
         let mut written = Vec::new();
         let mut results = String::from("point,metric,mean,sd,ci_low,ci_high,n\n");
@@ -510,7 +516,7 @@ impl Study {
             let method = self.plan.method.name();
             match self.plan.method {
                 Method::Lhs => {
-                    for (j, (src, rank)) in design::regression_indices(&values, &y)
+                    for (j, (src, rank)) in design::regression_indices(values, &y)
                         .into_iter()
                         .enumerate()
                     {
@@ -520,7 +526,7 @@ impl Study {
                 }
                 Method::Morris => {
                     for (j, (mu, mu_star, sigma)) in
-                        design::morris_indices(&unit, &y, k).into_iter().enumerate()
+                        design::morris_indices(unit, &y, k).into_iter().enumerate()
                     {
                         let _ = writeln!(idx, "{},{method},mu,{mu},,", keys[j]);
                         let _ = writeln!(idx, "{},{method},mu_star,{mu_star},,", keys[j]);

@@ -1,6 +1,6 @@
 //! `povsim run` and `povsim validate` as a user runs them.
 
-use super::common::{SMALL, povsim, read, scenario};
+use super::common::{SMALL, povsim, read, scenario, stdout_of};
 
 #[test]
 fn run_writes_every_file_with_its_header() {
@@ -98,16 +98,12 @@ fn refuses_non_empty_output_without_force() {
 
 #[test]
 fn validate_prints_resolved_scenario() {
-    let out = povsim()
-        .args(["validate"])
-        .arg(scenario("monitoring.toml"))
-        .args(["--set", "policy.monitoring.exit_years=3"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout_of(
+        povsim()
+            .args(["validate"])
+            .arg(scenario("monitoring.toml"))
+            .args(["--set", "policy.monitoring.exit_years=3"]),
+    );
     assert!(text.contains("name = \"monitoring\""));
     assert!(
         text.contains("detection_rate = 0.85"),
@@ -175,30 +171,19 @@ fn one_household_one_year_one_replication() {
 fn interrupt_stops_without_writing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("never");
-    let bin = assert_cmd::cargo::cargo_bin!("povsim");
-    let child = std::process::Command::new(bin)
-        .args([
+    let (code, err) = super::common::interrupted(
+        &[
             "run",
             "--households",
             "200000",
             "--replications",
             "50",
             "--quiet",
-            "--out",
-        ])
-        .arg(&out)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(700));
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let result = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&result.stderr);
-    assert_eq!(result.status.code(), Some(130), "{err}");
+        ],
+        &out,
+        700,
+    );
+    assert_eq!(code, Some(130), "{err}");
     assert!(
         err.contains("interrupted") && err.contains("nothing was written"),
         "{err}"

@@ -28,3 +28,43 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// The variants of the bundled Jingtai study.
+pub const VARIANTS: [&str; 6] = [
+    "monitoring",
+    "industry",
+    "social_security",
+    "motivation",
+    "combined",
+    "transition_ends",
+];
+
+/// Run `cmd`, require success, and return its standard output.
+pub fn stdout_of(cmd: &mut assert_cmd::Command) -> String {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
+}
+
+/// Start `povsim ARGS --out OUT`, send SIGINT after `after_ms`, and return its exit
+/// code and standard error.
+#[cfg(unix)]
+pub fn interrupted(args: &[&str], out: &Path, after_ms: u64) -> (Option<i32>, String) {
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("povsim"))
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(after_ms));
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let result = child.wait_with_output().unwrap();
+    (
+        result.status.code(),
+        String::from_utf8_lossy(&result.stderr).into_owned(),
+    )
+}

@@ -4,7 +4,7 @@
 use povsim::runner::{self, Silent};
 use povsim::scenario::{Scenario, Source};
 
-use super::common::scenario;
+use super::common::{VARIANTS, scenario};
 
 fn load(name: &str) -> Scenario {
     Source::new(Some(scenario(name)))
@@ -15,15 +15,10 @@ fn load(name: &str) -> Scenario {
 #[test]
 fn every_bundled_scenario_loads_and_names_itself() {
     let base = load("baseline.toml");
-    for name in [
-        "monitoring",
-        "industry",
-        "social_security",
-        "motivation",
-        "combined",
-        "transition_ends",
-        "calibration",
-    ] {
+    for name in VARIANTS
+        .into_iter()
+        .chain(["calibration", "survey_example"])
+    {
         let s = load(&format!("{name}.toml"));
         assert_eq!(s.name, name);
         assert!(!s.description.is_empty(), "{name} describes itself");

@@ -116,9 +116,8 @@ fn resumed_study_is_byte_identical_to_an_uninterrupted_one() {
 fn interrupted_study_says_how_to_resume() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("study");
-    let bin = assert_cmd::cargo::cargo_bin!("povsim");
-    let child = std::process::Command::new(bin)
-        .args([
+    let (code, err) = super::common::interrupted(
+        &[
             "sensitivity",
             "--method",
             "lhs",
@@ -129,20 +128,11 @@ fn interrupted_study_says_how_to_resume() {
             "--replications",
             "2",
             "--quiet",
-            "--out",
-        ])
-        .arg(&out)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let result = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&result.stderr);
-    assert_eq!(result.status.code(), Some(130), "{err}");
+        ],
+        &out,
+        1500,
+    );
+    assert_eq!(code, Some(130), "{err}");
     assert!(err.contains("--resume"), "{err}");
     assert!(
         !out.join("results.csv").exists(),

@@ -8,7 +8,7 @@ use povsim::runner::{self, Silent};
 use povsim::scenario::Source;
 use povsim::trace::{self, Find};
 
-use super::common::povsim;
+use super::common::{povsim, stdout_of};
 
 fn small() -> povsim::scenario::Scenario {
     Source::new(None)
@@ -51,43 +51,29 @@ fn trace_agrees_with_the_engines_records() {
 
 #[test]
 fn trace_cli_text_and_csv() {
-    let out = povsim()
-        .args([
-            "trace",
-            "--find",
-            "returned",
-            "--households",
-            "2000",
-            "--replications",
-            "2",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout_of(povsim().args([
+        "trace",
+        "--find",
+        "returned",
+        "--households",
+        "2000",
+        "--replications",
+        "2",
+    ]));
     assert!(text.starts_with("Household "), "{text}");
     assert!(text.contains("returned to poverty"));
     assert_eq!(text.lines().count(), 11, "a profile line and ten years");
-    let out = povsim()
-        .args([
-            "trace",
-            "--household",
-            "3",
-            "--format",
-            "csv",
-            "--households",
-            "100",
-            "--replications",
-            "1",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let csv = String::from_utf8(out).unwrap();
+    let csv = stdout_of(povsim().args([
+        "trace",
+        "--household",
+        "3",
+        "--format",
+        "csv",
+        "--households",
+        "100",
+        "--replications",
+        "1",
+    ]));
     assert!(csv.starts_with("scenario,household,year,"));
     assert_eq!(csv.lines().count(), 11);
     povsim()
