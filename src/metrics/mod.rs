@@ -260,6 +260,11 @@ pub struct YearTally {
     pub actors: [f64; 4],
     /// Sum of per-capita net income over households.
     pub income: f64,
+    /// Households lifted out of poverty at the start of the horizon.
+    pub initially_lifted: u64,
+    /// Of those, households that have returned to poverty at least once by the end of
+    /// this year.
+    pub ever_returned: u64,
 }
 
 impl YearTally {
@@ -277,6 +282,8 @@ impl YearTally {
         self.missed += o.missed;
         self.served += o.served;
         self.exited += o.exited;
+        self.initially_lifted += o.initially_lifted;
+        self.ever_returned += o.ever_returned;
         for i in 0..3 {
             self.detected_by_group[i] += o.detected_by_group[i];
             self.missed_by_group[i] += o.missed_by_group[i];
@@ -336,6 +343,10 @@ impl YearTally {
             ("missed".into(), self.missed as f64),
             ("served".into(), self.served as f64),
             ("exited".into(), self.exited as f64),
+            (
+                "cumulative_return_share".into(),
+                ratio(self.ever_returned as f64, self.initially_lifted as f64),
+            ),
         ];
         for g in RiskGroup::ALL {
             out.push((

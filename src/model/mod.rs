@@ -958,6 +958,10 @@ pub fn finish(
     tally.poverty(h.group as usize, u64::from(h.size), r.y / ctx.z);
 
     if recording {
+        if h.group == population::Group::Lifted {
+            tally.initially_lifted += 1;
+            tally.ever_returned += u64::from(h.returns > 0);
+        }
         // Spells and exits, for the calibration targets.
         if r.poor {
             h.years_poor = h.years_poor.saturating_add(1);

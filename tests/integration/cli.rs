@@ -192,3 +192,48 @@ fn interrupt_stops_without_writing() {
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(leftovers.is_empty(), "no partial directory");
 }
+
+#[test]
+fn cumulative_return_share_rises_to_the_summary_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    povsim()
+        .arg("run")
+        .args(SMALL)
+        .args(["--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    // replications.csv: scenario,replication,year,metric,value
+    let reps = read(&out.join("replications.csv"));
+    let mut by_rep: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    for line in reps
+        .lines()
+        .filter(|l| l.contains(",cumulative_return_share,"))
+    {
+        let f: Vec<&str> = line.split(',').collect();
+        by_rep
+            .entry(f[1].to_string())
+            .or_default()
+            .push(f[4].parse().unwrap());
+    }
+    assert_eq!(by_rep.len(), 3);
+    let mut finals = Vec::new();
+    for shares in by_rep.values() {
+        assert_eq!(shares.len(), 4, "one value a year");
+        assert!(
+            shares.windows(2).all(|w| w[0] <= w[1]),
+            "{shares:?} never falls"
+        );
+        assert!(shares[3] > 0.0);
+        finals.push(shares[3]);
+    }
+    let mean = finals.iter().sum::<f64>() / finals.len() as f64;
+    let summary = read(&out.join("summary.csv"));
+    let row = summary
+        .lines()
+        .find(|l| l.starts_with("baseline,cumulative_return_prob,"))
+        .unwrap();
+    let reported: f64 = row.split(',').nth(2).unwrap().parse().unwrap();
+    assert!((mean - reported).abs() < 1e-12, "{mean} vs {reported}");
+}
