@@ -1,5 +1,17 @@
 #!/usr/bin/env bash
-# The test command: builds and runs every test. Needs only the Rust toolchain.
+# The test command: builds and runs every test. The report check opens report.html in
+# headless Chromium; where Chromium is missing and we are root, it is installed from
+# Debian's packages (apt-get), otherwise the command says how to install it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo test --all-targets --locked "$@"
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${POVSIM_CHROMIUM:-}" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "== installing Chromium for the browser check (apt-get install chromium)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "Chromium is needed for the report's browser check: install it (Debian: sudo apt-get install chromium) or set POVSIM_CHROMIUM to its path." >&2
+        exit 1
+    fi
+fi
+POVSIM_REQUIRE_BROWSER=1 cargo test --all-targets --locked "$@"

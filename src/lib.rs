@@ -27,6 +27,7 @@
 //! | [`sensitivity`] | sweeps and sensitivity studies in resumable study directories |
 //! | [`trace`] | one household's story, from the engine's own records |
 //! | [`compare`] | studies of a baseline and variants: paired differences, cost-effectiveness, precision targeting |
+//! | [`report`] | charts (SVG, PNG) and a self-contained `report.html`, from an output directory's files alone |
 //! | [`cli`] | the `povsim` command: parses arguments, prints, draws the progress bar |
 //!
 //! The library never prints or touches the terminal; only [`cli`] does.
@@ -47,6 +48,7 @@ pub mod model;
 pub mod output;
 pub mod policy;
 pub mod population;
+pub mod report;
 pub mod rng;
 pub mod runner;
 pub mod scenario;

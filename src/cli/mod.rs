@@ -45,7 +45,29 @@ enum Command {
     Sensitivity(SensitivityArgs),
     /// Tell one household's story year by year.
     Trace(TraceArgs),
+    /// Rebuild the charts and report.html of an output directory from its files.
+    Report(ReportArgs),
 }
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// A directory written by run, compare, sweep or sensitivity.
+    dir: PathBuf,
+}
+
+fn report_cmd(a: ReportArgs) -> Result<()> {
+    let written = crate::report::write(&a.dir).map_err(|e| match e {
+        crate::report::ReportError::Chart(_) => anyhow::Error::new(e),
+        other => anyhow::Error::new(BadReportInput(other)),
+    })?;
+    println!("wrote {} in {}", written.join(", "), a.dir.display());
+    Ok(())
+}
+
+/// The directory given to `povsim report` cannot be read as povsim outputs.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+struct BadReportInput(crate::report::ReportError);
 
 #[derive(Debug, Args)]
 struct TraceArgs {
@@ -297,7 +319,11 @@ fn run_study(study: &Study, out: &OutputArgs, label: &'static str) -> Result<()>
             )),
         );
     }
-    let files = study.finish().map_err(study_error)?;
+    let mut files = study.finish().map_err(study_error)?;
+    match crate::report::write(&study.dir) {
+        Ok(written) => files.extend(written),
+        Err(e) => eprintln!("warning: report.html not written: {e}"),
+    }
     if !out.quiet {
         let mut o = std::io::stdout().lock();
         writeln!(
@@ -634,6 +660,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> Result<()> {
         Some(Command::Sweep(a)) => sweep(a),
         Some(Command::Sensitivity(a)) => sensitivity_cmd(a),
         Some(Command::Trace(a)) => trace_cmd(a),
+        Some(Command::Report(a)) => report_cmd(a),
     }
 }
 
@@ -648,6 +675,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         return EXIT_INTERRUPTED;
     }
     if err.downcast_ref::<BadInput>().is_some()
+        || err.downcast_ref::<BadReportInput>().is_some()
         || err.downcast_ref::<UsageError>().is_some()
         || err
             .chain()
@@ -733,7 +761,12 @@ fn run(a: RunArgs, command_line: &[String]) -> Result<()> {
         result.seconds,
         household_years,
     );
-    output::write_run(&dir, a.output.force, &s, &tables, &manifest)?;
+    let mut files = output::run_files("", &s, &tables, &manifest);
+    // The tables are the results: they are written even if the charts cannot be.
+    if let Err(e) = crate::report::attach(&dir, &mut files) {
+        eprintln!("warning: report.html not written: {e}");
+    }
+    output::write_dir(&dir, a.output.force, &files)?;
     if !a.output.quiet {
         let mut out = std::io::stdout().lock();
         print_summary(&mut out, &s, &tables)?;
@@ -866,7 +899,10 @@ fn compare(a: CompareArgs, command_line: &[String]) -> Result<()> {
             &manifest,
         ));
     }
-    files.push(("comparison.csv".into(), compare::comparison_csv(&rows)));
+    files.push((
+        "comparison.csv".into(),
+        compare::comparison_csv(&rows).into_bytes(),
+    ));
     let study_manifest = serde_json::json!({
         "povsim_version": env!("CARGO_PKG_VERSION"),
         "command_line": command_line,
@@ -885,8 +921,12 @@ fn compare(a: CompareArgs, command_line: &[String]) -> Result<()> {
     });
     files.push((
         "manifest.json".into(),
-        serde_json::to_string_pretty(&study_manifest)? + "\n",
+        (serde_json::to_string_pretty(&study_manifest)? + "\n").into_bytes(),
     ));
+    // The tables are the results: they are written even if the charts cannot be.
+    if let Err(e) = crate::report::attach(&dir, &mut files) {
+        eprintln!("warning: report.html not written: {e}");
+    }
     output::write_dir(&dir, a.output.force, &files)?;
     if !a.output.quiet {
         let mut out = std::io::stdout().lock();

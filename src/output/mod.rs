@@ -232,24 +232,13 @@ pub struct Manifest {
     pub household_years_per_second: f64,
 }
 
-/// Write every file of a run into `dir`, atomically.
-pub fn write_run(
-    dir: &Path,
-    force: bool,
-    s: &Scenario,
-    tables: &Tables,
-    manifest: &Manifest,
-) -> Result<(), OutputError> {
-    write_dir(dir, force, &run_files("", s, tables, manifest))
-}
-
 /// The files of a run, named with `prefix` (a subfolder ending in `/`, or empty).
 pub fn run_files(
     prefix: &str,
     s: &Scenario,
     tables: &Tables,
     manifest: &Manifest,
-) -> Vec<(String, String)> {
+) -> Vec<(String, Vec<u8>)> {
     let files = [
         ("yearly.csv", tables.yearly_csv()),
         ("replications.csv", tables.replications_csv()),
@@ -263,13 +252,13 @@ pub fn run_files(
     ];
     files
         .into_iter()
-        .map(|(f, t)| (format!("{prefix}{f}"), t))
+        .map(|(f, t)| (format!("{prefix}{f}"), t.into_bytes()))
         .collect()
 }
 
 /// Refuse a non-empty `dir` unless `force`; then write `files` into a temporary sibling
 /// and rename it into place.
-pub fn write_dir(dir: &Path, force: bool, files: &[(String, String)]) -> Result<(), OutputError> {
+pub fn write_dir(dir: &Path, force: bool, files: &[(String, Vec<u8>)]) -> Result<(), OutputError> {
     check_target(dir, force)?;
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -348,11 +337,11 @@ mod tests {
     fn refuses_non_empty_without_force() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("run");
-        write_dir(&out, false, &[("a.txt".into(), "1".into())]).unwrap();
-        let err = write_dir(&out, false, &[("a.txt".into(), "2".into())]).unwrap_err();
+        write_dir(&out, false, &[("a.txt".into(), b"1".to_vec())]).unwrap();
+        let err = write_dir(&out, false, &[("a.txt".into(), b"2".to_vec())]).unwrap_err();
         assert!(err.to_string().contains("--force"));
         assert_eq!(fs::read_to_string(out.join("a.txt")).unwrap(), "1");
-        write_dir(&out, true, &[("b/c.txt".into(), "3".into())]).unwrap();
+        write_dir(&out, true, &[("b/c.txt".into(), b"3".to_vec())]).unwrap();
         assert!(!out.join("a.txt").exists());
         assert_eq!(fs::read_to_string(out.join("b/c.txt")).unwrap(), "3");
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();

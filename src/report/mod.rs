@@ -1,0 +1,607 @@
+//! Charts and `report.html` for an output directory, built from its files alone.
+//!
+//! The CSV, JSON and TOML files that `run`, `compare`, `sweep` and `sensitivity` write
+//! are the contract: [`build`] reads nothing else, so `povsim report DIR` on a copy of a
+//! directory gives the report the command itself wrote. The CSV files are required; the
+//! manifest and the resolved scenarios add the run's settings and parameter
+//! differences when they are there.
+//!
+//! | directory holds | report |
+//! |---|---|
+//! | `comparison.csv` and one folder per scenario | comparison: forest plot, lines per scenario |
+//! | `sweep.csv` | sweep: response curves |
+//! | `indices.csv` | sensitivity: Morris, Sobol or LHS bars, tornado style |
+//! | `yearly.csv` | one run |
+
+mod charts;
+mod html;
+mod read;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub use charts::{Chart, ChartError, Kind, Line, Row, Unit};
+pub use read::{Files, RunData, Stat};
+
+use read::{CompareRow, IndexRow, SweepData};
+
+/// Errors of building a report.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// A file cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A file does not have the expected content.
+    #[error("{file}: {message}")]
+    Format {
+        /// The file, relative to the directory.
+        file: String,
+        /// What is wrong, and where.
+        message: String,
+    },
+    /// No output files at all.
+    #[error(
+        "{} holds no povsim outputs (yearly.csv, comparison.csv, sweep.csv or indices.csv); give the directory a run, compare, sweep or sensitivity command wrote",
+        .0.display()
+    )]
+    NotOutputs(PathBuf),
+    /// Drawing failed.
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+}
+
+/// What kind of output a directory holds, with its data.
+enum Content {
+    Run(RunData),
+    Compare {
+        arms: Vec<RunData>,
+        rows: Vec<CompareRow>,
+    },
+    Sweep(SweepData),
+    Sensitivity {
+        method: String,
+        indices: Vec<IndexRow>,
+    },
+}
+
+/// Everything a report says, read from the files.
+pub struct Report {
+    content: Content,
+    manifest: Option<serde_json::Value>,
+    plan: Option<toml::Table>,
+    scenario: Option<toml::Table>,
+    charts: Vec<Chart>,
+}
+
+/// The file names of every chart of the report of `files`, plus `report.html`, with
+/// their contents.
+pub fn build(files: &Files) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
+    let report = Report::read(files)?;
+    let mut out = Vec::new();
+    let mut svgs = Vec::new();
+    for chart in &report.charts {
+        let svg = chart.svg()?;
+        out.push((format!("charts/{}.png", chart.name), chart.png()?));
+        out.push((
+            format!("charts/{}.svg", chart.name),
+            svg.clone().into_bytes(),
+        ));
+        svgs.push(svg);
+    }
+    out.push((
+        "report.html".into(),
+        html::page(&report, &svgs).into_bytes(),
+    ));
+    Ok(out)
+}
+
+/// Add the charts and `report.html` built from `files`, the files a command is about
+/// to write into `dir`: the report reads only what the command writes. On an error
+/// `files` are left as they were.
+pub fn attach(dir: &Path, files: &mut Vec<(String, Vec<u8>)>) -> Result<(), ReportError> {
+    let report = build(&Files::from_pairs(dir, files))?;
+    files.extend(report);
+    Ok(())
+}
+
+/// Build the report of the directory `dir` and write it there, each file atomically;
+/// returns the names written.
+pub fn write(dir: &Path) -> Result<Vec<String>, ReportError> {
+    let files = Files::from_dir(dir)?;
+    let built = build(&files)?;
+    let mut names = Vec::new();
+    for (name, bytes) in &built {
+        let path = dir.join(name);
+        let io = |source| ReportError::Io {
+            path: path.clone(),
+            source,
+        };
+        if let Some(folder) = path.parent() {
+            fs::create_dir_all(folder).map_err(io)?;
+        }
+        let tmp = path.with_extension(format!("partial-{}", std::process::id()));
+        fs::write(&tmp, bytes).map_err(io)?;
+        fs::rename(&tmp, &path).map_err(io)?;
+        if !name.starts_with("charts/") {
+            names.push(name.clone());
+        }
+    }
+    names.push(format!(
+        "charts/ ({} charts)",
+        built.len().saturating_sub(1) / 2
+    ));
+    Ok(names)
+}
+
+impl Report {
+    /// Read a report's data from `files`.
+    pub fn read(files: &Files) -> Result<Report, ReportError> {
+        let manifest = files.json("manifest.json")?;
+        let plan = files.toml("plan.toml")?;
+        let scenario = files.toml("scenario.toml")?;
+        let content = if files.has("comparison.csv") {
+            let rows = read::comparison(files)?;
+            let mut names: Vec<String> = Vec::new();
+            for r in &rows {
+                for n in [&r.baseline, &r.scenario] {
+                    if !names.contains(n) {
+                        names.push(n.clone());
+                    }
+                }
+            }
+            let arms = names
+                .iter()
+                .map(|n| RunData::read(files, &format!("{n}/")))
+                .collect::<Result<Vec<_>, _>>()?;
+            Content::Compare { arms, rows }
+        } else if files.has("sweep.csv") {
+            Content::Sweep(read::sweep(files)?)
+        } else if files.has("indices.csv") {
+            let indices = read::indices(files)?;
+            let method = indices
+                .first()
+                .map(|r| r.method.clone())
+                .unwrap_or_default();
+            Content::Sensitivity { method, indices }
+        } else if files.has("yearly.csv") {
+            Content::Run(RunData::read(files, "")?)
+        } else {
+            return Err(ReportError::NotOutputs(files.dir.clone()));
+        };
+        let mut report = Report {
+            content,
+            manifest,
+            plan,
+            scenario,
+            charts: Vec::new(),
+        };
+        report.charts = report.make_charts();
+        Ok(report)
+    }
+
+    /// The charts, in the order the report shows them.
+    pub fn charts(&self) -> &[Chart] {
+        &self.charts
+    }
+
+    fn metric(&self) -> String {
+        plan_metric(self.plan.as_ref())
+    }
+
+    fn make_charts(&self) -> Vec<Chart> {
+        match &self.content {
+            Content::Run(run) => {
+                let arms = std::slice::from_ref(run);
+                let mut out = vec![
+                    yearly_lines(arms, "return_rate"),
+                    yearly_lines(arms, "cumulative_return_share"),
+                    causes_by_year(run),
+                    costs_by_year(run),
+                ];
+                out.retain(has_data);
+                out
+            }
+            Content::Compare { arms, rows } => {
+                let mut out = vec![
+                    yearly_lines(arms, "return_rate"),
+                    forest(rows, crate::compare::RANK_METRIC),
+                    yearly_lines(arms, "cumulative_return_share"),
+                    causes_by_scenario(arms),
+                    costs_by_scenario(arms),
+                ];
+                if let Some(base) = arms.first() {
+                    out.push(causes_by_year(base));
+                }
+                out.retain(has_data);
+                out
+            }
+            Content::Sweep(sweep) => {
+                let metric = self.metric();
+                let mut out = vec![sweep_chart(sweep, &metric)];
+                if metric != "cumulative_return_prob" {
+                    out.push(sweep_chart(sweep, "cumulative_return_prob"));
+                }
+                if metric != "total_cost" {
+                    out.push(sweep_chart(sweep, "total_cost"));
+                }
+                out.retain(has_data);
+                out
+            }
+            Content::Sensitivity { method, indices } => {
+                vec![tornado(method, indices, &self.metric())]
+            }
+        }
+    }
+}
+
+fn plan_metric(plan: Option<&toml::Table>) -> String {
+    plan.and_then(|p| p.get("metric"))
+        .and_then(|m| m.as_str())
+        .unwrap_or("return_rate")
+        .to_string()
+}
+
+fn has_data(c: &Chart) -> bool {
+    match &c.kind {
+        Kind::Lines { lines, .. } => lines.iter().any(|l| !l.points.is_empty()),
+        Kind::Stacked { layers, .. } | Kind::StackedRows { layers, .. } => {
+            layers.iter().any(|l| l.1.iter().any(|v| *v > 0.0))
+        }
+        Kind::Intervals { rows, .. } => !rows.is_empty(),
+    }
+}
+
+/// How a metric reads: a title, an axis title and a unit.
+pub fn describe(metric: &str) -> (String, String, Unit) {
+    let (title, axis, unit) = match metric {
+        "return_rate" | "mean_return_rate" => (
+            "Return-to-poverty rate",
+            "returns per lifted household a year",
+            Unit::Percent,
+        ),
+        "cumulative_return_share" | "cumulative_return_prob" => (
+            "Cumulative probability of returning to poverty",
+            "lifted households returned at least once",
+            Unit::Percent,
+        ),
+        "headcount_rate" => ("Poverty headcount", "persons below the line", Unit::Percent),
+        "new_poverty_rate" => (
+            "New poverty rate",
+            "never-registered households falling poor",
+            Unit::Percent,
+        ),
+        "total_cost" => (
+            "Total cost over the horizon",
+            "CNY over the horizon",
+            Unit::Number,
+        ),
+        "cost_total" => ("Cost a year", "CNY a year", Unit::Number),
+        "transient_share" => ("Transient share of poverty", "share", Unit::Percent),
+        "exit_after_one_year" => ("Exit after one year", "share of spells", Unit::Percent),
+        "reentry_within_5y" => ("Re-entry within 5 years", "share of exits", Unit::Percent),
+        _ => {
+            let name = metric.replace('_', " ");
+            return (capitalise(&name), name, Unit::Number);
+        }
+    };
+    (title.into(), axis.into(), unit)
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+fn yearly_lines(arms: &[RunData], metric: &str) -> Chart {
+    let (title, axis, unit) = describe(metric);
+    let lines = arms
+        .iter()
+        .map(|arm| Line {
+            name: arm.name.clone(),
+            points: arm
+                .yearly_of(metric)
+                .map(|(year, s)| (f64::from(year), s.mean, s.ci()))
+                .collect(),
+        })
+        .collect();
+    Chart {
+        name: metric.to_string(),
+        title: format!("{title} by year, with 95% intervals"),
+        x_label: "Year".into(),
+        y_label: axis,
+        unit,
+        kind: Kind::Lines {
+            lines,
+            x_integer: true,
+        },
+    }
+}
+
+fn causes_by_year(run: &RunData) -> Chart {
+    let categories: Vec<String> = run.years.iter().map(|y| y.to_string()).collect();
+    let layers = run
+        .cause_names()
+        .into_iter()
+        .map(|cause| {
+            let values = run
+                .years
+                .iter()
+                .map(|y| run.cause_returns(*y, &cause))
+                .collect();
+            (cause.replace('_', " "), values)
+        })
+        .collect();
+    Chart {
+        name: format!("causes_by_year_{}", run.name),
+        title: format!("Causes of return by year ({})", run.name),
+        x_label: "Year".into(),
+        y_label: "returning households (mean per replication)".into(),
+        unit: Unit::Number,
+        kind: Kind::Stacked { categories, layers },
+    }
+}
+
+fn causes_by_scenario(arms: &[RunData]) -> Chart {
+    let causes = arms.first().map(|a| a.cause_names()).unwrap_or_default();
+    let layers = causes
+        .iter()
+        .map(|cause| {
+            let values = arms
+                .iter()
+                .map(|a| a.years.iter().map(|y| a.cause_returns(*y, cause)).sum())
+                .collect();
+            (cause.replace('_', " "), values)
+        })
+        .collect();
+    Chart {
+        name: "causes_by_scenario".into(),
+        title: "Causes of return over the horizon, by scenario".into(),
+        x_label: "returning households over all years (mean per replication)".into(),
+        y_label: String::new(),
+        unit: Unit::Number,
+        kind: Kind::StackedRows {
+            categories: arms.iter().map(|a| a.name.clone()).collect(),
+            layers,
+        },
+    }
+}
+
+/// The cost programs of a run: `cost_<program>` metrics without the totals and actors.
+fn programs(run: &RunData) -> Vec<String> {
+    run.yearly_names()
+        .into_iter()
+        .filter(|m| m.starts_with("cost_") && m != "cost_total" && !m.starts_with("cost_by_"))
+        .collect()
+}
+
+fn costs_by_year(run: &RunData) -> Chart {
+    let categories: Vec<String> = run.years.iter().map(|y| y.to_string()).collect();
+    let layers = programs(run)
+        .into_iter()
+        .map(|m| {
+            let values = run.yearly_of(&m).map(|(_, s)| s.mean / 1e6).collect();
+            (m["cost_".len()..].replace('_', " "), values)
+        })
+        .filter(|(_, v): &(String, Vec<f64>)| v.iter().any(|x| *x > 0.0))
+        .collect();
+    Chart {
+        name: format!("costs_by_year_{}", run.name),
+        title: format!("Public cost by program ({})", run.name),
+        x_label: "Year".into(),
+        y_label: "million CNY a year".into(),
+        unit: Unit::Number,
+        kind: Kind::Stacked { categories, layers },
+    }
+}
+
+fn costs_by_scenario(arms: &[RunData]) -> Chart {
+    let names = arms.first().map(programs).unwrap_or_default();
+    let layers = names
+        .into_iter()
+        .map(|m| {
+            let values = arms
+                .iter()
+                .map(|a| a.summary.get(&m).map(|s| s.mean / 1e6).unwrap_or(0.0))
+                .collect();
+            (m["cost_".len()..].replace('_', " "), values)
+        })
+        .filter(|(_, v): &(String, Vec<f64>)| v.iter().any(|x| *x > 0.0))
+        .collect();
+    Chart {
+        name: "costs_by_scenario".into(),
+        title: "Public cost by program, by scenario".into(),
+        x_label: "million CNY a year (mean over years)".into(),
+        y_label: String::new(),
+        unit: Unit::Number,
+        kind: Kind::StackedRows {
+            categories: arms.iter().map(|a| a.name.clone()).collect(),
+            layers,
+        },
+    }
+}
+
+fn forest(rows: &[CompareRow], metric: &str) -> Chart {
+    let (title, _, unit) = describe(metric);
+    let unit = if unit == Unit::Percent {
+        Unit::Points
+    } else {
+        unit
+    };
+    let rows = rows
+        .iter()
+        .filter(|r| r.metric == metric)
+        .map(|r| Row {
+            label: r.scenario.clone(),
+            values: vec![Some((r.diff.mean, r.diff.ci()))],
+        })
+        .collect();
+    let axis = if unit == Unit::Points {
+        "difference from the baseline, percentage points".to_string()
+    } else {
+        "difference from the baseline".to_string()
+    };
+    Chart {
+        name: "forest".into(),
+        title: format!("{title}: change against the baseline, with 95% intervals"),
+        x_label: axis,
+        y_label: String::new(),
+        unit,
+        kind: Kind::Intervals {
+            rows,
+            series: vec!["difference (paired)".into()],
+            bars: false,
+        },
+    }
+}
+
+fn sweep_chart(sweep: &SweepData, metric: &str) -> Chart {
+    let (title, axis, unit) = describe(metric);
+    let unit = if metric == "total_cost" {
+        Unit::Number
+    } else {
+        unit
+    };
+    let scale = if metric == "total_cost" { 1e-6 } else { 1.0 };
+    let axis = if metric == "total_cost" {
+        "million CNY over the horizon".to_string()
+    } else {
+        axis
+    };
+    let x_key = sweep.keys.first().cloned().unwrap_or_default();
+    let mut lines: Vec<Line> = Vec::new();
+    for p in &sweep.points {
+        let Some(s) = p.metrics.get(metric) else {
+            continue;
+        };
+        let others: Vec<String> = sweep.keys[1..]
+            .iter()
+            .zip(&p.values[1..])
+            .map(|(k, v)| format!("{} = {}", short(k), v))
+            .collect();
+        let name = if others.is_empty() {
+            metric.to_string()
+        } else {
+            others.join(", ")
+        };
+        let x: f64 = p.values[0].parse().unwrap_or(f64::NAN);
+        let point = (
+            x,
+            s.mean * scale,
+            s.ci().map(|(a, b)| (a * scale, b * scale)),
+        );
+        match lines.iter_mut().find(|l| l.name == name) {
+            Some(l) => l.points.push(point),
+            None => lines.push(Line {
+                name,
+                points: vec![point],
+            }),
+        }
+    }
+    for l in &mut lines {
+        l.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    Chart {
+        name: format!("sweep_{metric}"),
+        title: format!("{title} against {}", short(&x_key)),
+        x_label: x_key,
+        y_label: axis,
+        unit,
+        kind: Kind::Lines {
+            lines,
+            x_integer: false,
+        },
+    }
+}
+
+/// The last part of a dotted key, with its table: `monitoring.detection_rate`.
+fn short(key: &str) -> String {
+    let parts: Vec<&str> = key.split('.').collect();
+    parts[parts.len().saturating_sub(2)..].join(".")
+}
+
+/// Which indices a method's chart shows, the first of which orders the factors.
+fn shown_indices(method: &str) -> Vec<&'static str> {
+    match method {
+        "morris" => vec!["mu_star", "sigma"],
+        "sobol" => vec!["ST", "S1"],
+        _ => vec!["src", "rank_correlation"],
+    }
+}
+
+fn tornado(method: &str, indices: &[IndexRow], metric: &str) -> Chart {
+    let shown = shown_indices(method);
+    let mut factors: Vec<String> = Vec::new();
+    for r in indices {
+        if !factors.contains(&r.factor) {
+            factors.push(r.factor.clone());
+        }
+    }
+    let value = |f: &str, index: &str| {
+        indices
+            .iter()
+            .find(|r| r.factor == f && r.index == index)
+            .map(|r| (r.stat.mean, r.stat.ci()))
+    };
+    let mut rows: Vec<Row> = factors
+        .iter()
+        .map(|f| Row {
+            label: f.clone(),
+            values: shown.iter().map(|i| value(f, i)).collect(),
+        })
+        .collect();
+    let key = |r: &Row| r.values[0].map(|v| v.0.abs()).unwrap_or(0.0);
+    rows.sort_by(|a, b| key(b).total_cmp(&key(a)));
+    let (what, axis) = match method {
+        "morris" => (
+            "Morris elementary effects",
+            format!("effect on {metric} across each factor's range"),
+        ),
+        "sobol" => (
+            "Sobol indices",
+            format!("share of the variance of {metric}"),
+        ),
+        _ => (
+            "Latin hypercube regression",
+            format!("standardised coefficient on {metric}"),
+        ),
+    };
+    Chart {
+        name: format!("{method}_indices"),
+        title: format!("{what}: which assumptions matter most"),
+        x_label: axis,
+        y_label: String::new(),
+        unit: Unit::Number,
+        kind: Kind::Intervals {
+            rows,
+            series: shown.iter().map(|s| s.to_string()).collect(),
+            bars: true,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_keeps_the_table() {
+        assert_eq!(
+            short("policy.monitoring.detection_rate"),
+            "monitoring.detection_rate"
+        );
+        assert_eq!(short("seed"), "seed");
+    }
+
+    #[test]
+    fn describe_knows_shares() {
+        assert_eq!(describe("return_rate").2, Unit::Percent);
+        assert_eq!(describe("served").0, "Served");
+    }
+}
