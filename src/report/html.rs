@@ -153,6 +153,23 @@ fn minus(s: String) -> String {
     s.replace('-', "\u{2212}")
 }
 
+/// A whole number with thousands separators: `12,345`.
+fn thousands(v: f64) -> String {
+    let digits = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < -0.5 {
+        format!("\u{2212}{out}")
+    } else {
+        out
+    }
+}
+
 fn pct(v: f64) -> String {
     minus(format!("{:.2}%", v * 100.0))
 }
@@ -329,7 +346,7 @@ fn brief_run(run: &RunData, households: Option<f64>) -> Vec<String> {
     }
     if let Some(c) = run.summary.get("cost_total") {
         let per = households
-            .map(|h| format!(", about {:.0} CNY per household", c.mean / h))
+            .map(|h| format!(", about {} CNY per household", thousands(c.mean / h)))
             .unwrap_or_default();
         out.push(format!(
             "Public spending averaged {} million CNY a year{per}.",
@@ -377,8 +394,8 @@ fn brief_compare(arms: &[RunData], rows: &[CompareRow], households: Option<f64>)
             let more = c.diff.mean >= 0.0;
             match households {
                 Some(h) => format!(
-                    ", at {:.0} CNY {} per household a year",
-                    (c.diff.mean / h).abs(),
+                    ", at {} CNY {} per household a year",
+                    thousands((c.diff.mean / h).abs()),
                     if more { "more" } else { "less" }
                 ),
                 None => format!(
@@ -461,7 +478,7 @@ fn brief_sweep(sweep: &SweepData, metric: &str) -> Vec<String> {
             .collect();
         out.push(format!(
             "The lowest {} ({}) came at {}, over {} points.",
-            esc(metric),
+            esc(&describe(metric).0.to_lowercase()),
             value(metric, s.mean),
             at.join(", "),
             sweep.points.len()
@@ -691,7 +708,13 @@ fn sweep_table(sweep: &SweepData, metric: &str) -> String {
     let mut head: Vec<String> = sweep
         .keys
         .iter()
-        .map(|k| format!("<code>{}</code>", esc(&super::short(k))))
+        .map(|k| {
+            format!(
+                "<code title=\"{}\">{}</code>",
+                esc(k),
+                esc(k.rsplit('.').next().unwrap_or(k))
+            )
+        })
         .collect();
     let metrics = {
         let mut m = vec![metric.to_string()];
@@ -1136,4 +1159,20 @@ fn varied(report: &Report) -> String {
         out.push_str("</ul>\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(thousands(5068.4), "5,068");
+        assert_eq!(thousands(1234567.0), "1,234,567");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(-1500.0), "\u{2212}1,500");
+        assert_eq!(signed(-0.5, 2), "\u{2212}0.50");
+        assert_eq!(signed(0.5, 1), "+0.5");
+        assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
 }

@@ -483,7 +483,7 @@ fn sweep_chart(sweep: &SweepData, metric: &str) -> Chart {
         let others: Vec<String> = sweep.keys[1..]
             .iter()
             .zip(&p.values[1..])
-            .map(|(k, v)| format!("{} = {}", short(k), v))
+            .map(|(k, v)| format!("{} = {}", k.rsplit('.').next().unwrap_or(k), v))
             .collect();
         let name = if others.is_empty() {
             metric.to_string()
