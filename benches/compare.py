@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Run the engine beside the draw-loop floor, interleaved over several rounds, and
+print household-years per second, their ratios (median, min, max) and peak memory;
+then the scaling exponents in households, years and replications, and the start-up
+overhead. Called by benches/compare.sh, which builds the binaries first.
+
+Every figure is a ratio or a rate measured in this run, on this machine: rerun the
+script to check the figures in docs/benchmarks.md.
+"""
+
+import argparse
+import json
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+POVSIM = os.path.join(ROOT, "target", "release", "povsim")
+
+
+def timed(cmd):
+    """Run cmd under /usr/bin/time -v; return (stdout, wall seconds, peak RSS bytes)."""
+    out = subprocess.run(
+        ["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True, check=True
+    )
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", out.stderr).group(1))
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", out.stderr).group(1)
+    parts = [float(p) for p in wall.split(":")]
+    seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+    return out.stdout, seconds, rss * 1024
+
+
+def floor(floor_bin, households, years, reps, threads):
+    stdout, wall, rss = timed(
+        [floor_bin, "--households", str(households), "--years", str(years),
+         "--replications", str(reps), "--threads", str(threads)]
+    )
+    line = json.loads(stdout.strip().splitlines()[-1])
+    return {"rate": line["household_years_per_second"], "wall": wall, "rss": rss,
+            "seconds": line["seconds"]}
+
+
+def engine(households, years, reps, threads, extra=()):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "run")
+        _, wall, rss = timed(
+            [POVSIM, "run", "--households", str(households), "--years", str(years),
+             "--replications", str(reps), "--threads", str(threads), "--quiet",
+             "--out", out, *extra]
+        )
+        with open(os.path.join(out, "manifest.json")) as f:
+            m = json.load(f)
+    return {"rate": m["household_years_per_second"], "wall": wall, "rss": rss,
+            "seconds": m["wall_seconds"]}
+
+
+def spread(values):
+    return statistics.median(values), min(values), max(values)
+
+
+def fmt(triple, unit=""):
+    med, lo, hi = triple
+    return f"{med:.3g}{unit} (min {lo:.3g}, max {hi:.3g})"
+
+
+def slope(xs, ys):
+    lx = [math.log(x) for x in xs]
+    ly = [math.log(y) for y in ys]
+    mx, my = statistics.fmean(lx), statistics.fmean(ly)
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--floor-bin", required=True)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--households", type=int, default=10000)
+    ap.add_argument("--replications", type=int, default=20)
+    ap.add_argument("--memory-households", type=int, default=1_000_000)
+    ap.add_argument("--skip-scaling", action="store_true")
+    a = ap.parse_args()
+    years, burn = 10, 3
+    print(f"# povsim benchmarks: baseline, every mechanism on; {a.households} households x "
+          f"{years} years (+{burn} burn-in) x {a.replications} replications; "
+          f"{a.rounds} interleaved rounds; {os.cpu_count()} CPUs")
+    results = {}
+    for r in range(a.rounds):
+        for threads in (1, 2):
+            f = floor(a.floor_bin, a.households, years + burn, a.replications, threads)
+            e = engine(a.households, years, a.replications, threads)
+            results.setdefault(("floor", threads), []).append(f)
+            results.setdefault(("engine", threads), []).append(e)
+        print(f"round {r + 1}: engine {results[('engine', 1)][-1]['rate'] / 1e6:.2f} M/s (1 thread), "
+              f"{results[('engine', 2)][-1]['rate'] / 1e6:.2f} M/s (2); floor "
+              f"{results[('floor', 1)][-1]['rate'] / 1e6:.2f} / {results[('floor', 2)][-1]['rate'] / 1e6:.2f} M/s",
+              flush=True)
+
+    print("\n## Throughput (household-years per second, simulation only)")
+    print("| program | threads | rate, M/s: median (min, max) | peak RSS |")
+    print("|---|---|---|---|")
+    for (prog, threads), runs in sorted(results.items()):
+        rates = spread([x["rate"] / 1e6 for x in runs])
+        rss = max(x["rss"] for x in runs) / 2**20
+        print(f"| {prog} | {threads} | {fmt(rates)} | {rss:.0f} MB |")
+
+    print("\n## Ratios within each round")
+    for threads in (1, 2):
+        ratio = [e["rate"] / f["rate"] for e, f in
+                 zip(results[("engine", threads)], results[("floor", threads)])]
+        print(f"- engine / draw floor, {threads} thread(s): {fmt(spread(ratio))} (target >= 0.5)")
+    speedup = [b["rate"] / a_["rate"] for a_, b in
+               zip(results[("engine", 1)], results[("engine", 2)])]
+    print(f"- engine speed-up 1 -> 2 threads: {fmt(spread(speedup))} (target >= 1.8)")
+    overhead = [(e["wall"] - e["seconds"]) / e["wall"] for e in results[("engine", 2)]]
+    print(f"- start-up, output and report writing as a share of a {a.households}-household run's "
+          f"wall time (2 threads): {fmt(spread([100 * o for o in overhead]), '%')}")
+    with tempfile.TemporaryDirectory():
+        tiny = [engine(1, 1, 1, 1)["wall"] for _ in range(3)]
+    big = statistics.median(e["wall"] for e in results[("engine", 2)])
+    print(f"- start-up alone (1 household, 1 year, 1 replication: {statistics.median(tiny) * 1000:.0f} ms) "
+          f"as a share of that run: {100 * statistics.median(tiny) / big:.1f}% (target < 5%)")
+
+    if a.skip_scaling:
+        return
+    print("\n## Scaling (simulation seconds, 2 threads; exponent of a log-log fit)")
+    sizes = [10_000, 20_000, 40_000, 80_000]
+    t = [engine(n, years, 4, 2)["seconds"] for n in sizes]
+    print(f"- households {sizes}: {[round(x, 3) for x in t]} s, exponent {slope(sizes, t):.3f}")
+    ys = [5, 10, 20, 40]
+    t = [engine(20_000, y, 4, 2)["seconds"] for y in ys]
+    # Burn-in years are simulated too: the work is proportional to years + burn-in.
+    work = [y + burn for y in ys]
+    print(f"- years {ys} (+{burn} burn-in): {[round(x, 3) for x in t]} s, exponent in "
+          f"(years + burn-in) {slope(work, t):.3f}")
+    rs = [2, 4, 8, 16]
+    t = [engine(20_000, years, r, 2)["seconds"] for r in rs]
+    print(f"- replications {rs}: {[round(x, 3) for x in t]} s, exponent {slope(rs, t):.3f}")
+
+    print("\n## Memory per household")
+    rows = []
+    for n in (a.memory_households // 4, a.memory_households):
+        e = engine(n, 2, 1, 2)
+        rows.append((n, e["rss"]))
+        print(f"- {n} households: peak RSS {e['rss'] / 2**20:.0f} MB")
+    (n0, r0), (n1, r1) = rows
+    print(f"- marginal resident memory per household: {(r1 - r0) / (n1 - n0):.0f} bytes (target <= 100)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
