@@ -71,7 +71,9 @@ fn synthesis(c: &mut Criterion) {
 fn replication(c: &mut Criterion) {
     let s = baseline(10_000);
     let mut group = c.benchmark_group("replication");
-    group.throughput(Throughput::Elements(runner::household_years_per_replication(&s)));
+    group.throughput(Throughput::Elements(
+        runner::household_years_per_replication(&s),
+    ));
     group.sample_size(20);
     group.bench_function("households_10k", |b| {
         b.iter(|| runner::replication(&s, 0, &Silent, None))

@@ -390,8 +390,10 @@ pub struct YearRecord {
     pub trained: bool,
     /// Motivation at the end of the year.
     pub motivation: f64,
-    /// The year's draws that [`finish`] uses (training, leaving a failed program).
-    pub draws: Draws,
+    /// The draw that decides leaving an industry program (used when the year closes).
+    pub program_exit_draw: f64,
+    /// The draw that decides training (used when the year closes).
+    pub train_draw: f64,
 }
 
 /// Demography, health, disasters, income and the safety net; the household's claim on
@@ -644,7 +646,8 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
         }
     }
     r.programs_failed &= h.programs;
-    r.draws = d;
+    r.program_exit_draw = d.program_exit;
+    r.train_draw = d.train;
     r
 }
 
@@ -652,7 +655,6 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
 /// the year's budget, `(budget + social fund) per household × households`, neediest
 /// first (MODEL.md 3.1), marking `served` in their records.
 pub fn serve(records: &mut [YearRecord], p: &Params) {
-    let mon = &p.policy.monitoring;
     let mut claims: Vec<Claim> = records
         .iter()
         .enumerate()
@@ -663,11 +665,17 @@ pub fn serve(records: &mut [YearRecord], p: &Params) {
             cost: r.package.cost(),
         })
         .collect();
-    let budget = (mon.budget_per_household + mon.social_fund_per_household) * records.len() as f64;
-    let (served, _) = policy::allocate(&mut claims, budget);
-    for i in served {
+    for i in serve_claims(&mut claims, records.len(), p) {
         records[i].served = true;
     }
+}
+
+/// The budget step on claims alone: the county's budget for `households` households
+/// serves `claims` neediest first (ties by index); returns the indices served.
+pub fn serve_claims(claims: &mut [Claim], households: usize, p: &Params) -> Vec<usize> {
+    let mon = &p.policy.monitoring;
+    let budget = (mon.budget_per_household + mon.social_fund_per_household) * households as f64;
+    policy::allocate(claims, budget).0
 }
 
 /// The result of paying rigid spending for the year.
@@ -734,8 +742,8 @@ pub fn finish(
 ) {
     let p = ctx.p;
     let size = f64::from(h.size);
-    let program_exit_draw = r.draws.program_exit;
-    let train_draw = r.draws.train < p.policy.motivation.training_rate;
+    let program_exit_draw = r.program_exit_draw;
+    let train_draw = r.train_draw < p.policy.motivation.training_rate;
 
     r.served = served && r.detected;
     let (extra_income, medical_relief) = if r.served {

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::metrics::{PanelTally, YearTally};
 use crate::model::{self, YearContext, YearRecord};
+use crate::policy::Claim;
 use crate::population::{self, Household};
 use crate::scenario::Scenario;
 
@@ -64,9 +65,15 @@ pub struct RunResult {
 /// that only one population is in memory.
 pub const LARGE_POPULATION: u64 = 50_000;
 
-/// Bytes of memory a household needs while its replication runs.
+/// Bytes of memory a household needs while its replication runs, at most: its state,
+/// and, when it is detected, its year's record and claim until the budget step (in the
+/// bundled baseline about half the households are detected in a year; this assumes
+/// all are, so that a run that passes the memory check fits).
 pub fn bytes_per_household() -> u64 {
-    (std::mem::size_of::<Household>() + std::mem::size_of::<YearRecord>() + 16) as u64
+    (std::mem::size_of::<Household>()
+        + std::mem::size_of::<(usize, YearRecord)>()
+        + std::mem::size_of::<Claim>()
+        + 1) as u64
 }
 
 /// Peak memory a run of `s` needs with `threads` workers (bytes).
@@ -121,6 +128,15 @@ pub fn replications(
 }
 
 /// Household-years simulated per replication, burn-in included.
+/// One chunk's share of a year: its tallies, and the records of its detected
+/// households, by position in the chunk, waiting for the budget step.
+#[derive(Default)]
+struct ChunkYear {
+    tally: YearTally,
+    panel: PanelTally,
+    pending: Vec<(usize, YearRecord)>,
+}
+
 pub fn household_years_per_replication(s: &Scenario) -> u64 {
     let sim = &s.params.simulation;
     sim.households * u64::from(sim.years + sim.burn_in_years)
@@ -174,18 +190,18 @@ pub fn replication(
         Some(rows) => population::household_from_row(p0, &terrain, index, id, &rows[id as usize]),
         None => population::household(p0, &terrain, index, id),
     };
-    // Drawn chunk by chunk so that a stop request is seen within a chunk.
-    let chunks: Vec<Vec<Household>> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            if observer.cancelled() {
-                return Vec::new();
-            }
-            (c * CHUNK..((c + 1) * CHUNK).min(n))
-                .map(|id| draw(id as u64))
-                .collect()
-        })
-        .collect();
+    // Drawn straight into the population vector (no second copy), in chunks; once a
+    // stop is requested, the remaining households are a cheap placeholder and the
+    // replication is abandoned.
+    let placeholder = draw(0);
+    let mut pop: Vec<Household> = Vec::with_capacity(n);
+    pop.par_extend((0..n).into_par_iter().with_min_len(CHUNK).map(|id| {
+        if observer.cancelled() {
+            placeholder.clone()
+        } else {
+            draw(id as u64)
+        }
+    }));
     if observer.cancelled() {
         return Replication {
             index,
@@ -193,11 +209,6 @@ pub fn replication(
             panel: PanelTally::default(),
         };
     }
-    let mut pop: Vec<Household> = Vec::with_capacity(n);
-    for chunk in chunks {
-        pop.extend(chunk);
-    }
-    let mut records: Vec<YearRecord> = vec![YearRecord::default(); n];
     let burn = p0.simulation.burn_in_years as i32;
     let mut years = Vec::with_capacity(p0.simulation.years as usize);
     let mut panel = PanelTally::default();
@@ -215,47 +226,82 @@ pub fn replication(
         let motivation = village_motivation(&pop, terrain.len());
         let ctx = YearContext::new(p, index, t, &terrain, &villages, &motivation, county);
 
-        pop.par_chunks_mut(CHUNK)
-            .zip(records.par_chunks_mut(CHUNK))
-            .for_each(|(hs, rs)| {
+        // Pass 1: every household's year up to its claim for support. A household
+        // that makes no claim closes its year at once; only the records of detected
+        // households wait for the county's budget step, so memory in flight is the
+        // population plus the year's claims, not a record per household.
+        let mut parts: Vec<ChunkYear> = pop
+            .par_chunks_mut(CHUNK)
+            .map(|hs| {
+                let mut part = ChunkYear::default();
                 // A stopped run is abandoned: skip the work, not just the next year.
                 if observer.cancelled() {
-                    return;
+                    return part;
                 }
-                for (h, r) in hs.iter_mut().zip(rs.iter_mut()) {
-                    *r = model::begin(h, &ctx);
+                for (i, h) in hs.iter_mut().enumerate() {
+                    let mut r = model::begin(h, &ctx);
+                    if r.detected {
+                        part.pending.push((i, r));
+                    } else {
+                        model::finish(h, &mut r, false, &ctx, &mut part.tally, &mut part.panel);
+                        if let (Some(f), true) = (inspect, t >= 0) {
+                            f(index, h, &r);
+                        }
+                    }
                 }
-            });
+                part
+            })
+            .collect();
         if observer.cancelled() {
             break;
         }
 
         // The county serves claims within its budget, neediest first.
-        model::serve(&mut records, p);
+        let mut claims: Vec<Claim> = parts
+            .iter()
+            .flat_map(|part| part.pending.iter())
+            .enumerate()
+            .map(|(k, (_, r))| Claim {
+                need: r.y_pre,
+                index: k,
+                cost: r.package.cost(),
+            })
+            .collect();
+        let mut served = vec![false; claims.len()];
+        for k in model::serve_claims(&mut claims, n, p) {
+            served[k] = true;
+        }
+        drop(claims);
+        let mut offsets = Vec::with_capacity(parts.len());
+        let mut offset = 0;
+        for part in &parts {
+            offsets.push(offset);
+            offset += part.pending.len();
+        }
 
-        let parts: Vec<(YearTally, PanelTally)> = pop
-            .par_chunks_mut(CHUNK)
-            .zip(records.par_chunks_mut(CHUNK))
-            .map(|(hs, rs)| {
-                let mut tally = YearTally::default();
-                let mut pt = PanelTally::default();
-                if observer.cancelled() {
-                    return (tally, pt);
-                }
-                for (h, r) in hs.iter_mut().zip(rs.iter_mut()) {
-                    let served = r.served;
-                    model::finish(h, r, served, &ctx, &mut tally, &mut pt);
+        // Pass 2: detected households close their year, served or not.
+        pop.par_chunks_mut(CHUNK)
+            .zip(parts.par_iter_mut())
+            .zip(offsets.par_iter())
+            .for_each(|((hs, part), &offset)| {
+                let ChunkYear {
+                    tally,
+                    panel,
+                    pending,
+                } = part;
+                for (k, (i, r)) in pending.iter_mut().enumerate() {
+                    let h = &mut hs[*i];
+                    model::finish(h, r, served[offset + k], &ctx, tally, panel);
                     if let (Some(f), true) = (inspect, t >= 0) {
                         f(index, h, r);
                     }
                 }
-                (tally, pt)
-            })
-            .collect();
+                *pending = Vec::new();
+            });
         let mut tally = YearTally::default();
-        for (y, pt) in &parts {
-            tally.merge(y);
-            panel.merge(pt);
+        for part in &parts {
+            tally.merge(&part.tally);
+            panel.merge(&part.panel);
         }
         if t >= 0 {
             years.push(tally);
