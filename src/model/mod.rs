@@ -77,6 +77,8 @@ pub struct YearContext<'a> {
     pub monitoring: EffectiveMonitoring,
     /// Half the variance of log earned income, so that the multiplier has mean one.
     pub variance_correction: f64,
+    /// Log-odds of the base employment rate.
+    pub employment_logit: f64,
     /// Index of the program monitored households join, if any.
     pub enrol_program: Option<usize>,
 }
@@ -127,6 +129,7 @@ impl<'a> YearContext<'a> {
             village_motivation,
             monitoring: policy::effective_monitoring(&p.policy.monitoring),
             variance_correction: (p.population.permanent_sd.powi(2) + shock_var) / 2.0,
+            employment_logit: population::employment_base_logit(p),
             enrol_program,
         }
     }
@@ -548,7 +551,12 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
         .saturating_sub(u8::from(r.labour_lost && !r.labour_left));
     // Jobs persist: a held job is kept with probability 1 - separation, an idle unit
     // finds one at the rate that makes `employment_probability` the steady state.
-    let p_star = population::employment_probability(p, f64::from(h.skill), f64::from(h.m));
+    let p_star = population::employment_probability_at(
+        p,
+        ctx.employment_logit,
+        f64::from(h.skill),
+        f64::from(h.m),
+    );
     let sep = inc.job_separation;
     let mut keep = 1.0 - sep;
     let mut find = if p_star >= 1.0 {

@@ -158,6 +158,19 @@ pub fn villages(p: &Params, replication: u32) -> Vec<Village> {
 
 /// Steady-state probability that a labour unit is employed, by schooling and motivation.
 pub fn employment_probability(p: &Params, skill: f64, m: f64) -> f64 {
+    employment_probability_at(p, employment_base_logit(p), skill, m)
+}
+
+/// The log-odds of the base employment rate, which [`employment_probability_at`] takes
+/// so that the engine computes it once a year rather than once a household.
+pub fn employment_base_logit(p: &Params) -> f64 {
+    let base = p.income.employment_base;
+    (base / (1.0 - base)).ln()
+}
+
+/// [`employment_probability`] given [`employment_base_logit`].
+#[inline]
+pub fn employment_probability_at(p: &Params, base_logit: f64, skill: f64, m: f64) -> f64 {
     let inc = &p.income;
     if inc.employment_base >= 1.0 {
         return 1.0;
@@ -165,7 +178,7 @@ pub fn employment_probability(p: &Params, skill: f64, m: f64) -> f64 {
     if inc.employment_base <= 0.0 {
         return 0.0;
     }
-    let logit = (inc.employment_base / (1.0 - inc.employment_base)).ln()
+    let logit = base_logit
         + inc.employment_schooling_effect * (skill - p.population.schooling_mean)
         + inc.employment_motivation_effect * (m - 0.5);
     1.0 / (1.0 + (-logit).exp())
