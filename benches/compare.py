@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Run the engine beside the draw-loop floor, interleaved over several rounds, and
-print household-years per second, their ratios (median, min, max) and peak memory;
+"""Run the engine beside the draw-loop floor and the NumPy reference of the core model
+(benches/reference/), interleaved over several rounds, and print household-years per
+second, their ratios (median, min, max), peak memory, and whether the engine and the
+reference agree on the return rate;
 then the scaling exponents in households, years and replications, and the start-up
 overhead. Called by benches/compare.sh, which builds the binaries first.
 
@@ -20,6 +22,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POVSIM = os.path.join(ROOT, "target", "release", "povsim")
+CORE = os.path.join(ROOT, "benches", "reference", "core.toml")
 
 
 def timed(cmd):
@@ -58,6 +61,35 @@ def engine(households, years, reps, threads, extra=()):
             "seconds": m["wall_seconds"]}
 
 
+def numpy_reference(resolved, households, reps, seed):
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benches", "reference", "core_model.py"), resolved,
+         "--households", str(households), "--replications", str(reps), "--seed", str(seed)],
+        capture_output=True, text=True, check=True)
+    line = json.loads(out.stdout.strip().splitlines()[-1])
+    return {"rate": line["household_years_per_second"], "seconds": line["seconds"],
+            "return_rates": line["return_rates"]}
+
+
+def engine_core(households, reps, threads):
+    """The engine on the core scenario; also returns its per-replication return rates."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "run")
+        subprocess.run(
+            [POVSIM, "run", CORE, "--households", str(households), "--replications", str(reps),
+             "--threads", str(threads), "--quiet", "--out", out], check=True)
+        with open(os.path.join(out, "manifest.json")) as f:
+            m = json.load(f)
+        by_rep = {}
+        with open(os.path.join(out, "replications.csv")) as f:
+            for row in f.read().splitlines()[1:]:
+                _, rep, _, metric, value = row.split(",")
+                if metric == "return_rate":
+                    by_rep.setdefault(rep, []).append(float(value))
+    return {"rate": m["household_years_per_second"], "seconds": m["wall_seconds"],
+            "return_rates": [statistics.fmean(v) for v in by_rep.values()]}
+
+
 def spread(values):
     return statistics.median(values), min(values), max(values)
 
@@ -87,8 +119,15 @@ def main():
     print(f"# povsim benchmarks: baseline, every mechanism on; {a.households} households x "
           f"{years} years (+{burn} burn-in) x {a.replications} replications; "
           f"{a.rounds} interleaved rounds; {os.cpu_count()} CPUs")
+    resolved = os.path.join(tempfile.mkdtemp(), "core.toml")
+    with open(resolved, "w") as f:
+        f.write(subprocess.run([POVSIM, "validate", CORE], capture_output=True, text=True,
+                               check=True).stdout)
     results = {}
     for r in range(a.rounds):
+        results.setdefault("numpy", []).append(
+            numpy_reference(resolved, a.households, a.replications, seed=r + 1))
+        results.setdefault("engine_core", []).append(engine_core(a.households, a.replications, 1))
         for threads in (1, 2):
             f = floor(a.floor_bin, a.households, years + burn, a.replications, threads)
             e = engine(a.households, years, a.replications, threads)
@@ -102,16 +141,22 @@ def main():
     print("\n## Throughput (household-years per second, simulation only)")
     print("| program | threads | rate, M/s: median (min, max) | peak RSS |")
     print("|---|---|---|---|")
-    for (prog, threads), runs in sorted(results.items()):
+    for (prog, threads), runs in sorted(k for k in results.items() if isinstance(k[0], tuple)):
         rates = spread([x["rate"] / 1e6 for x in runs])
         rss = max(x["rss"] for x in runs) / 2**20
         print(f"| {prog} | {threads} | {fmt(rates)} | {rss:.0f} MB |")
+
+    for name, label in (("engine_core", "engine, core scenario"), ("numpy", "NumPy reference, core model")):
+        rates = spread([x["rate"] / 1e6 for x in results[name]])
+        print(f"| {label} | 1 | {fmt(rates)} | |")
 
     print("\n## Ratios within each round")
     for threads in (1, 2):
         ratio = [e["rate"] / f["rate"] for e, f in
                  zip(results[("engine", threads)], results[("floor", threads)])]
         print(f"- engine / draw floor, {threads} thread(s): {fmt(spread(ratio))} (target >= 0.5)")
+    ratio = [e["rate"] / n["rate"] for e, n in zip(results["engine_core"], results["numpy"])]
+    print(f"- engine / NumPy reference on the core model, 1 thread each: {fmt(spread(ratio))} (target >= 5)")
     speedup = [b["rate"] / a_["rate"] for a_, b in
                zip(results[("engine", 1)], results[("engine", 2)])]
     print(f"- engine speed-up 1 -> 2 threads: {fmt(spread(speedup))} (target >= 1.8)")
@@ -123,6 +168,15 @@ def main():
     big = statistics.median(e["wall"] for e in results[("engine", 2)])
     print(f"- start-up alone (1 household, 1 year, 1 replication: {statistics.median(tiny) * 1000:.0f} ms) "
           f"as a share of that run: {100 * statistics.median(tiny) / big:.1f}% (target < 5%)")
+
+    # The engine is deterministic (same seed every round); NumPy used a new seed each round.
+    e_rates = results["engine_core"][0]["return_rates"]
+    n_rates = [x for run in results["numpy"] for x in run["return_rates"]]
+    e_mean, n_mean = statistics.fmean(e_rates), statistics.fmean(n_rates)
+    se = math.sqrt(statistics.variance(e_rates) / len(e_rates) + statistics.variance(n_rates) / len(n_rates))
+    print(f"- return rate, core model: engine {100 * e_mean:.3f}% ({len(e_rates)} replications), "
+          f"NumPy {100 * n_mean:.3f}% ({len(n_rates)}); difference {100 * (e_mean - n_mean):+.3f} points, "
+          f"standard error {100 * se:.3f}, z = {(e_mean - n_mean) / se:+.2f} (agreement: |z| < 2)")
 
     if a.skip_scaling:
         return

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: builds and runs every test. The report check opens report.html in
 # headless Chromium; where Chromium is missing and we are root, it is installed from
-# Debian's packages (apt-get), otherwise the command says how to install it.
+# Debian's packages (apt-get), otherwise the command says how to install it; NumPy,
+# for the check of the benchmark's reference model, comes from PyPI (pip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1 && [ -z "${POVSIM_CHROMIUM:-}" ]; then
@@ -14,4 +15,9 @@ if ! command -v chromium >/dev/null 2>&1 && [ -z "${POVSIM_CHROMIUM:-}" ]; then
         exit 1
     fi
 fi
-POVSIM_REQUIRE_BROWSER=1 cargo test --all-targets --locked "$@"
+# The benchmark's NumPy reference is checked against the engine.
+if ! python3 -c "import numpy" >/dev/null 2>&1; then
+    echo "== installing NumPy for the reference-model check (pip install numpy)"
+    python3 -m pip install --quiet numpy
+fi
+POVSIM_REQUIRE_BROWSER=1 POVSIM_REQUIRE_NUMPY=1 cargo test --all-targets --locked "$@"

@@ -10,6 +10,7 @@ mod integration {
     pub mod determinism;
     pub mod fuzz;
     pub mod properties;
+    pub mod reference;
     pub mod report;
     pub mod rules;
     pub mod scenarios;
