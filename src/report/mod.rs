@@ -364,7 +364,7 @@ fn causes_by_scenario(arms: &[RunData]) -> Chart {
         name: "causes_by_scenario".into(),
         title: "Causes of return over the horizon, by scenario".into(),
         x_label: "returning households over all years (mean per replication)".into(),
-        y_label: String::new(),
+        y_label: "scenario".into(),
         unit: Unit::Number,
         kind: Kind::StackedRows {
             categories: arms.iter().map(|a| a.name.clone()).collect(),
@@ -418,7 +418,7 @@ fn costs_by_scenario(arms: &[RunData]) -> Chart {
         name: "costs_by_scenario".into(),
         title: "Public cost by program, by scenario".into(),
         x_label: "million CNY a year (mean over years)".into(),
-        y_label: String::new(),
+        y_label: "scenario".into(),
         unit: Unit::Number,
         kind: Kind::StackedRows {
             categories: arms.iter().map(|a| a.name.clone()).collect(),
@@ -451,7 +451,7 @@ fn forest(rows: &[CompareRow], metric: &str) -> Chart {
         name: "forest".into(),
         title: format!("{title}: change against the baseline, with 95% intervals"),
         x_label: axis,
-        y_label: String::new(),
+        y_label: "variant".into(),
         unit,
         kind: Kind::Intervals {
             rows,
@@ -576,7 +576,7 @@ fn tornado(method: &str, indices: &[IndexRow], metric: &str) -> Chart {
         name: format!("{method}_indices"),
         title: format!("{what}: which assumptions matter most"),
         x_label: axis,
-        y_label: String::new(),
+        y_label: "factor".into(),
         unit: Unit::Number,
         kind: Kind::Intervals {
             rows,
