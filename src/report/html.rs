@@ -296,7 +296,9 @@ fn households(report: &Report) -> Option<f64> {
 fn brief(report: &Report) -> Vec<String> {
     match &report.content {
         Content::Run(run) => brief_run(run, households(report)),
-        Content::Compare { arms, rows } => brief_compare(arms, rows, households(report)),
+        Content::Compare { arms, rows } => {
+            brief_compare(arms, rows, households(report), report.independent())
+        }
         Content::Sweep(s) => brief_sweep(s, &report.metric()),
         Content::Sensitivity { method, indices } => {
             brief_sensitivity(method, indices, &report.metric())
@@ -356,7 +358,12 @@ fn brief_run(run: &RunData, households: Option<f64>) -> Vec<String> {
     out
 }
 
-fn brief_compare(arms: &[RunData], rows: &[CompareRow], households: Option<f64>) -> Vec<String> {
+fn brief_compare(
+    arms: &[RunData],
+    rows: &[CompareRow],
+    households: Option<f64>,
+    independent: bool,
+) -> Vec<String> {
     let mut out = Vec::new();
     let find = |scenario: &str, metric: &str| {
         rows.iter()
@@ -421,9 +428,19 @@ fn brief_compare(arms: &[RunData], rows: &[CompareRow], households: Option<f64>)
     }
     if let Some((name, _)) = best {
         let n = rows.first().map(|r| r.diff.n).unwrap_or(0);
+        let how = if independent {
+            format!(
+                "Each scenario ran with its own seed ({n} replications each), so the \
+                 intervals are Welch intervals between independent runs."
+            )
+        } else {
+            format!(
+                "Differences are paired: every scenario faced the same households and \
+                 shocks in each of {n} replications."
+            )
+        };
         out.push(format!(
-            "The largest reduction came from <strong>{}</strong>. Differences are paired: \
-             every scenario faced the same households and shocks in each of {n} replications.",
+            "The largest reduction came from <strong>{}</strong>. {how}",
             esc(name)
         ));
     }
@@ -609,13 +626,13 @@ fn main_tables(report: &Report) -> String {
                 ),
             )
         }
-        Content::Compare { arms, rows } => compare_table(arms, rows),
+        Content::Compare { arms, rows } => compare_table(arms, rows, report.independent()),
         Content::Sweep(s) => sweep_table(s, &report.metric()),
         Content::Sensitivity { method, indices } => indices_table(method, indices),
     }
 }
 
-fn compare_table(arms: &[RunData], rows: &[CompareRow]) -> String {
+fn compare_table(arms: &[RunData], rows: &[CompareRow], independent: bool) -> String {
     let find = |scenario: &str, metric: &str| {
         rows.iter()
             .find(|r| r.scenario == scenario && r.metric == metric)
@@ -695,12 +712,20 @@ fn compare_table(arms: &[RunData], rows: &[CompareRow]) -> String {
             ),
         ]);
     }
+    let how = if independent {
+        "Differences from the baseline between independent runs (each scenario its own \
+         seed), Welch 95% intervals beneath"
+    } else {
+        "Paired differences from the baseline (same seed, same households and shocks), \
+         95% intervals beneath"
+    };
     table(
         &head,
         &body,
-        "Paired differences from the baseline (same seed, same households and shocks), \
-         95% intervals beneath; * marks an interval that excludes zero. Variants are \
-         ordered by their change in the return rate.",
+        &format!(
+            "{how}; * marks an interval that excludes zero. Variants are ordered by their \
+             change in the return rate."
+        ),
     )
 }
 
@@ -902,7 +927,7 @@ fn caption(chart: &super::Chart) -> String {
             chart.title
         ),
         super::Kind::Intervals { bars: false, .. } => format!(
-            "{}. Points are paired differences; whiskers are 95% intervals; a whisker \
+            "{}. Points are differences from the baseline; whiskers are 95% intervals; a whisker \
              that does not cross zero marks a clear change.",
             chart.title
         ),

@@ -50,6 +50,12 @@ pub enum ReportError {
         .0.display()
     )]
     NotOutputs(PathBuf),
+    /// A sweep or sensitivity study whose points are not all done.
+    #[error(
+        "{} is a study that has not finished: `povsim {} --resume {}` completes it and writes the report",
+        .0.display(), .1, .0.display()
+    )]
+    Unfinished(PathBuf, &'static str),
     /// Drawing failed.
     #[error(transparent)]
     Chart(#[from] ChartError),
@@ -170,6 +176,12 @@ impl Report {
             Content::Sensitivity { method, indices }
         } else if files.has("yearly.csv") {
             Content::Run(RunData::read(files, "")?)
+        } else if let Some(plan) = &plan {
+            let command = match plan.get("method").and_then(|m| m.as_str()) {
+                Some("sweep") => "sweep",
+                _ => "sensitivity",
+            };
+            return Err(ReportError::Unfinished(files.dir.clone(), command));
         } else {
             return Err(ReportError::NotOutputs(files.dir.clone()));
         };
@@ -187,6 +199,16 @@ impl Report {
     /// The charts, in the order the report shows them.
     pub fn charts(&self) -> &[Chart] {
         &self.charts
+    }
+
+    /// Whether a comparison ran each scenario with its own seed (`--independent`), as
+    /// its manifest records; paired otherwise.
+    fn independent(&self) -> bool {
+        self.manifest
+            .as_ref()
+            .and_then(|m| m.get("independent_seeds"))
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
     }
 
     fn metric(&self) -> String {
@@ -209,7 +231,7 @@ impl Report {
             Content::Compare { arms, rows } => {
                 let mut out = vec![
                     yearly_lines(arms, "return_rate"),
-                    forest(rows, crate::compare::RANK_METRIC),
+                    forest(rows, crate::compare::RANK_METRIC, self.independent()),
                     yearly_lines(arms, "cumulative_return_share"),
                     causes_by_scenario(arms),
                     costs_by_scenario(arms),
@@ -427,7 +449,7 @@ fn costs_by_scenario(arms: &[RunData]) -> Chart {
     }
 }
 
-fn forest(rows: &[CompareRow], metric: &str) -> Chart {
+fn forest(rows: &[CompareRow], metric: &str, independent: bool) -> Chart {
     let (title, _, unit) = describe(metric);
     let unit = if unit == Unit::Percent {
         Unit::Points
@@ -455,7 +477,11 @@ fn forest(rows: &[CompareRow], metric: &str) -> Chart {
         unit,
         kind: Kind::Intervals {
             rows,
-            series: vec!["difference (paired)".into()],
+            series: vec![if independent {
+                "difference (independent)".into()
+            } else {
+                "difference (paired)".into()
+            }],
             bars: false,
         },
     }

@@ -447,3 +447,47 @@ fn the_browser_check_catches_a_page_that_loads_from_outside() {
         "an empty svg draws nothing: {result}"
     );
 }
+
+#[test]
+fn report_of_an_unfinished_study_says_how_to_finish_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("plan.toml"),
+        "method = \"sweep\"\nmetric = \"return_rate\"\n",
+    )
+    .unwrap();
+    povsim()
+        .arg("report")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("povsim sweep --resume"));
+}
+
+#[test]
+fn independent_comparisons_are_not_called_paired() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ind");
+    povsim()
+        .args([
+            "compare",
+            "--independent",
+            "--households",
+            "400",
+            "--replications",
+            "3",
+        ])
+        .args(["--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let html = read(&out.join("report.html"));
+    assert!(
+        html.contains("independent runs"),
+        "says how it was compared"
+    );
+    assert!(!html.contains("Paired differences"), "not called paired");
+    assert!(read(&out.join("charts/forest.svg")).contains("difference (independent)"));
+    let paired = compared(dir.path());
+    assert!(read(&paired.join("report.html")).contains("Paired differences"));
+}
