@@ -564,6 +564,19 @@ static CANCEL: AtomicBool = AtomicBool::new(false);
 /// Exit code after an interruption (128 + SIGINT, as shells report it).
 pub const EXIT_INTERRUPTED: u8 = 130;
 
+/// Where the results went, pointing at the report when there is one.
+fn wrote(dir: &std::path::Path, files: &[(String, Vec<u8>)]) -> String {
+    if files.iter().any(|(name, _)| name == "report.html") {
+        format!(
+            "wrote {}; the report to read or hand on is {}",
+            dir.display(),
+            dir.join("report.html").display()
+        )
+    } else {
+        format!("wrote {}", dir.display())
+    }
+}
+
 /// The run was interrupted; nothing was written.
 #[derive(Debug, thiserror::Error)]
 #[error("interrupted before the run finished: nothing was written to {} (results are written only when complete; earlier results there are untouched)", .0.display())]
@@ -770,7 +783,7 @@ fn run(a: RunArgs, command_line: &[String]) -> Result<()> {
     if !a.output.quiet {
         let mut out = std::io::stdout().lock();
         print_summary(&mut out, &s, &tables)?;
-        writeln!(out, "\nwrote {}", dir.display())?;
+        writeln!(out, "\n{}", wrote(&dir, &files))?;
     }
     Ok(())
 }
@@ -931,7 +944,7 @@ fn compare(a: CompareArgs, command_line: &[String]) -> Result<()> {
     if !a.output.quiet {
         let mut out = std::io::stdout().lock();
         print_comparison(&mut out, &study, &result, &tables, &rows)?;
-        writeln!(out, "\nwrote {}", dir.display())?;
+        writeln!(out, "\n{}", wrote(&dir, &files))?;
     }
     Ok(())
 }
