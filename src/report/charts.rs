@@ -215,6 +215,8 @@ impl Chart {
             let mut encoder = png::Encoder::new(&mut out, w, h);
             encoder.set_color(png::ColorType::Rgb);
             encoder.set_depth(png::BitDepth::Eight);
+            // Flat-coloured charts compress well even at the fast setting.
+            encoder.set_compression(png::Compression::Fast);
             let mut writer = encoder
                 .write_header()
                 .map_err(|e| self.error(e.to_string()))?;

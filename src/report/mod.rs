@@ -18,6 +18,8 @@ mod html;
 mod read;
 
 use std::fs;
+
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 pub use charts::{Chart, ChartError, Kind, Line, Row, Unit};
@@ -90,9 +92,14 @@ pub fn build(files: &Files) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
     let report = Report::read(files)?;
     let mut out = Vec::new();
     let mut svgs = Vec::new();
-    for chart in &report.charts {
-        let svg = chart.svg()?;
-        out.push((format!("charts/{}.png", chart.name), chart.png()?));
+    // Charts are drawn in parallel; each is a pure function of its data.
+    let drawn: Vec<(String, Vec<u8>)> = report
+        .charts
+        .par_iter()
+        .map(|chart| Ok((chart.svg()?, chart.png()?)))
+        .collect::<Result<_, ChartError>>()?;
+    for (chart, (svg, png)) in report.charts.iter().zip(drawn) {
+        out.push((format!("charts/{}.png", chart.name), png));
         out.push((
             format!("charts/{}.svg", chart.name),
             svg.clone().into_bytes(),
