@@ -251,23 +251,40 @@ pub struct Claim {
 /// Serve claims within `budget`, neediest first; returns the indices served (sorted by
 /// index) and the amount spent.
 ///
-/// When every claim fits, no sort is needed. Otherwise claims are ordered by need (ties
-/// by index, so the result is deterministic) and served until the next one does not fit.
+/// Claims are taken in order of need (ties by index, so the result is deterministic)
+/// until the next one does not fit. When every claim fits, nothing is ordered. When the
+/// budget binds, the claim where it binds is found by selection rather than a full
+/// sort: the range that holds it is halved, each half's cost summed, in expected
+/// linear time; only the last few claims are sorted.
 pub fn allocate(claims: &mut [Claim], budget: f64) -> (Vec<usize>, f64) {
     let total: f64 = claims.iter().map(|c| c.cost).sum();
     if total <= budget {
         return (claims.iter().map(|c| c.index).collect(), total);
     }
-    claims.sort_by(|a, b| a.need.total_cmp(&b.need).then(a.index.cmp(&b.index)));
-    let mut spent = 0.0;
-    let mut served = Vec::new();
-    for c in claims.iter() {
+    let order = |a: &Claim, b: &Claim| a.need.total_cmp(&b.need).then(a.index.cmp(&b.index));
+    // claims[..lo] are the neediest claims and all fit, costing `spent`; the first
+    // claim that does not fit is in claims[lo..hi].
+    let (mut lo, mut hi, mut spent) = (0, claims.len(), 0.0);
+    while hi - lo > 32 {
+        let mid = lo + (hi - lo) / 2;
+        claims[lo..hi].select_nth_unstable_by(mid - lo, order);
+        let part: f64 = claims[lo..mid].iter().map(|c| c.cost).sum();
+        if spent + part <= budget {
+            spent += part;
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    claims[lo..hi].sort_by(order);
+    for c in &claims[lo..hi] {
         if spent + c.cost > budget {
             break;
         }
         spent += c.cost;
-        served.push(c.index);
+        lo += 1;
     }
+    let mut served: Vec<usize> = claims[..lo].iter().map(|c| c.index).collect();
     served.sort_unstable();
     (served, spent)
 }
@@ -372,6 +389,52 @@ mod tests {
         assert!((c.farmer_premium - 100.0).abs() < 1e-9);
         assert!((c.subsidy - 400.0).abs() < 1e-9);
         assert_eq!(agricultural_insurance(&a, 10000.0, 0.05).indemnity, 0.0);
+    }
+
+    /// The plain rule: sort by need (ties by index), serve until a claim does not fit.
+    fn allocate_by_sorting(claims: &[Claim], budget: f64) -> Vec<usize> {
+        let mut sorted = claims.to_vec();
+        sorted.sort_by(|a, b| a.need.total_cmp(&b.need).then(a.index.cmp(&b.index)));
+        let mut spent = 0.0;
+        let mut served = Vec::new();
+        for c in &sorted {
+            if spent + c.cost > budget {
+                break;
+            }
+            spent += c.cost;
+            served.push(c.index);
+        }
+        served.sort_unstable();
+        served
+    }
+
+    proptest::proptest! {
+        /// Selection serves exactly the claims a full sort would, ties and zero-cost
+        /// claims included (whole-number costs, so that sums are exact in any order).
+        #[test]
+        fn selection_serves_what_sorting_serves(
+            raw in proptest::collection::vec((0u32..50, 0u32..400), 0..3000),
+            share in 0.0f64..1.2,
+        ) {
+            let claims: Vec<Claim> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, &(need, cost))| Claim {
+                    need: f64::from(need) * 100.0,
+                    index: i,
+                    cost: f64::from(cost),
+                })
+                .collect();
+            let total: f64 = claims.iter().map(|c| c.cost).sum();
+            let budget = (total * share).floor();
+            let expected = allocate_by_sorting(&claims, budget);
+            let mut work = claims.clone();
+            let (served, spent) = allocate(&mut work, budget);
+            proptest::prop_assert_eq!(&served, &expected);
+            let cost: f64 = served.iter().map(|&i| claims[i].cost).sum();
+            proptest::prop_assert_eq!(spent, cost);
+            proptest::prop_assert!(spent <= budget || served.len() == claims.len());
+        }
     }
 
     #[test]
