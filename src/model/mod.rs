@@ -551,35 +551,47 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
         .saturating_sub(u8::from(r.labour_lost && !r.labour_left));
     // Jobs persist: a held job is kept with probability 1 - separation, an idle unit
     // finds one at the rate that makes `employment_probability` the steady state.
-    let p_star = population::employment_probability_at(
-        p,
-        ctx.employment_logit,
-        f64::from(h.skill),
-        f64::from(h.m),
-    );
     let sep = inc.job_separation;
     let mut keep = 1.0 - sep;
-    let mut find = if p_star >= 1.0 {
-        1.0
-    } else {
-        (sep * p_star / (1.0 - p_star)).min(1.0)
-    };
     r.job_shock = ctx.county.job_shock;
+    let shock = if r.job_shock {
+        p.shocks.job_loss.employment_multiplier
+    } else {
+        1.0
+    };
     if r.job_shock {
-        keep *= p.shocks.job_loss.employment_multiplier;
-        find *= p.shocks.job_loss.employment_multiplier;
+        keep *= shock;
     }
     let held = h.jobs.min(r.working);
     let kept = population::binomial(u32::from(held), keep, d.employ);
-    let found = population::binomial(u32::from(r.working - held), find, d.find);
+    // The finding rate (a logistic, so an `exp`) matters only for idle units.
+    let found = if r.working > held {
+        let p_star = population::employment_probability_at(
+            p,
+            ctx.employment_logit,
+            f64::from(h.skill),
+            f64::from(h.m),
+        );
+        let mut find = if p_star >= 1.0 {
+            1.0
+        } else {
+            (sep * p_star / (1.0 - p_star)).min(1.0)
+        };
+        if r.job_shock {
+            find *= shock;
+        }
+        population::binomial(u32::from(r.working - held), find, d.find)
+    } else {
+        0
+    };
     r.employed = (kept + found) as u8;
     h.jobs = r.employed;
     let ws = inc.wage_sigma;
-    r.wage = f64::from(r.employed)
-        * inc.wage_mean
-        * g
-        * (ws * d.wage - ws * ws / 2.0).exp()
-        * multiplier;
+    r.wage = if r.employed > 0 {
+        f64::from(r.employed) * inc.wage_mean * g * (ws * d.wage - ws * ws / 2.0).exp() * multiplier
+    } else {
+        0.0
+    };
 
     let ind = &p.policy.industry;
     if ind.enabled {
