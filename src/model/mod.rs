@@ -79,6 +79,9 @@ pub struct YearContext<'a> {
     pub variance_correction: f64,
     /// Log-odds of the base employment rate.
     pub employment_logit: f64,
+    /// The industry programs in their order (bit `i` of a household's `programs`), so
+    /// that households do not walk the parameter map.
+    pub programs: Vec<&'a crate::scenario::params::Program>,
     /// Index of the program monitored households join, if any.
     pub enrol_program: Option<usize>,
 }
@@ -130,6 +133,7 @@ impl<'a> YearContext<'a> {
             monitoring: policy::effective_monitoring(&p.policy.monitoring),
             variance_correction: (p.population.permanent_sd.powi(2) + shock_var) / 2.0,
             employment_logit: population::employment_base_logit(p),
+            programs: p.policy.industry.programs.values().collect(),
             enrol_program,
         }
     }
@@ -595,7 +599,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
 
     let ind = &p.policy.industry;
     if ind.enabled {
-        for (i, prog) in ind.programs.values().enumerate() {
+        for (i, prog) in ctx.programs.iter().enumerate() {
             if h.programs & (1 << i) == 0 || !prog.enabled {
                 continue;
             }
@@ -906,7 +910,7 @@ pub fn finish(
     // Program costs and failures.
     let ind = &p.policy.industry;
     if ind.enabled {
-        for (i, prog) in ind.programs.values().enumerate() {
+        for (i, prog) in ctx.programs.iter().enumerate() {
             if h.programs & (1 << i) == 0 || !prog.enabled {
                 continue;
             }
