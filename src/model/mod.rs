@@ -406,7 +406,7 @@ pub struct YearRecord {
 /// Demography, health, disasters, income and the safety net; the household's claim on
 /// monitoring support. Mutates only the state these steps change.
 pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
-    let d = Draws::new(ctx.p, ctx.replication, h.id, ctx.t);
+    let d = Draws::new(ctx.p, ctx.replication, u64::from(h.id), ctx.t);
     begin_with(h, ctx, d)
 }
 

@@ -40,8 +40,9 @@ pub struct Village {
 /// arithmetic is done in `f64`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Household {
-    /// Index in the population, the key of its random streams.
-    pub id: u64,
+    /// Index in the population, the key of its random streams (`u32`: populations are
+    /// capped at `MAX_HOUSEHOLDS`, 100 million, and four bytes fewer keep it compact).
+    pub id: u32,
     /// Village index.
     pub village: u16,
     /// Persons.
@@ -381,7 +382,7 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
     }
 
     Household {
-        id,
+        id: id as u32,
         village: village as u16,
         size: size as u8,
         labour: labour as u8,

@@ -24,7 +24,7 @@ fn trace_agrees_with_the_engines_records() {
     let id = trace::find(&s, 1, Find::Returned).expect("some household returns");
     let engine = Mutex::new(Vec::new());
     let keep = |_: u32, h: &Household, r: &YearRecord| {
-        if h.id == id {
+        if u64::from(h.id) == id {
             engine.lock().unwrap().push(r.clone());
         }
     };
