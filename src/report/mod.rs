@@ -632,6 +632,71 @@ mod tests {
         assert_eq!(short("seed"), "seed");
     }
 
+    fn stat(mean: f64, ci: Option<(f64, f64)>) -> Stat {
+        Stat {
+            mean,
+            sd: None,
+            ci_low: ci.map(|c| c.0),
+            ci_high: ci.map(|c| c.1),
+            n: 3,
+        }
+    }
+
+    #[test]
+    fn tornado_orders_factors_by_their_primary_index() {
+        let row = |factor: &str, index: &str, v: f64| IndexRow {
+            factor: factor.into(),
+            method: "sobol".into(),
+            index: index.into(),
+            stat: stat(v, Some((v - 0.1, v + 0.1))),
+        };
+        let indices = vec![
+            row("a", "S1", 0.9),
+            row("a", "ST", 0.1),
+            row("b", "S1", 0.0),
+            row("b", "ST", 0.6),
+            row("c", "S1", 0.2),
+            row("c", "ST", -0.3),
+        ];
+        let chart = tornado("sobol", &indices, "return_rate");
+        let Kind::Intervals { rows, series, bars } = chart.kind else {
+            panic!("a tornado is an interval chart");
+        };
+        assert!(bars);
+        assert_eq!(series, vec!["ST", "S1"]);
+        let order: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(order, vec!["b", "c", "a"], "by |ST|, largest first");
+        assert_eq!(rows[0].values[1], Some((0.0, Some((-0.1, 0.1)))));
+    }
+
+    #[test]
+    fn sweep_draws_a_line_for_each_value_of_the_second_key() {
+        let point = |i: usize, x: &str, y: &str, v: f64| read::SweepPoint {
+            index: i,
+            values: vec![x.into(), y.into()],
+            metrics: std::collections::BTreeMap::from([("return_rate".to_string(), stat(v, None))]),
+        };
+        let sweep = SweepData {
+            keys: vec!["a.x".into(), "b.y".into()],
+            points: vec![
+                point(0, "1", "10", 0.3),
+                point(1, "1", "20", 0.4),
+                point(2, "0.5", "10", 0.1),
+                point(3, "0.5", "20", 0.2),
+            ],
+        };
+        let chart = sweep_chart(&sweep, "return_rate");
+        let Kind::Lines { lines, .. } = chart.kind else {
+            panic!("a sweep is a line chart");
+        };
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].name, "y = 10");
+        let xs: Vec<f64> = lines[0].points.iter().map(|p| p.0).collect();
+        assert_eq!(xs, vec![0.5, 1.0], "sorted along x");
+        assert_eq!(lines[1].points[1].1, 0.4);
+        assert_eq!(chart.x_label, "a.x");
+    }
+
     #[test]
     fn describe_knows_shares() {
         assert_eq!(describe("return_rate").2, Unit::Percent);
