@@ -213,25 +213,21 @@ pub fn load(path: &Path) -> Result<Case, ScenarioError> {
     )
 }
 
-fn flatten_overrides(prefix: &str, table: &toml::Table, out: &mut Vec<(String, String)>) {
-    for (k, v) in table {
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        match v {
-            toml::Value::Table(t) => flatten_overrides(&key, t, out),
-            toml::Value::String(s) => out.push((key, s.clone())),
-            other => out.push((key, other.to_string())),
-        }
-    }
-}
-
 /// Run a case: the first year of the horizon, with demography and burn-in off.
 pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
-    let mut overrides = Vec::new();
-    flatten_overrides("", &case.scenario, &mut overrides);
+    let mut leaves = std::collections::BTreeMap::new();
+    crate::scenario::tree::flatten_value(
+        "",
+        &toml::Value::Table(case.scenario.clone()),
+        &mut leaves,
+    );
+    let overrides: Vec<(String, String)> = leaves
+        .into_iter()
+        .map(|(key, value)| match value {
+            toml::Value::String(s) => (key, s),
+            other => (key, other.to_string()),
+        })
+        .collect();
     let mut src = Source::new(None)
         .flag("simulation.households", 1, source_name)
         .flag("simulation.villages", 1, source_name)

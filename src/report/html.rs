@@ -940,21 +940,14 @@ fn caption(chart: &super::Chart) -> String {
     }
 }
 
-/// A TOML table flattened to `dotted.key = value`.
-fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>) {
-    for (k, v) in table {
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        match v {
-            toml::Value::Table(t) => flatten(&key, t, out),
-            other => {
-                out.insert(key, other.to_string());
-            }
-        }
-    }
+/// A TOML table flattened to `dotted.key = value`, values as TOML writes them.
+fn flatten(table: &toml::Table) -> BTreeMap<String, String> {
+    let mut leaves = BTreeMap::new();
+    crate::scenario::tree::flatten_value("", &toml::Value::Table(table.clone()), &mut leaves);
+    leaves
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect()
 }
 
 fn settings(dl: &mut String, pairs: &[(&str, String)]) {
@@ -1055,10 +1048,7 @@ fn what_was_run(report: &Report) -> String {
             let Some(base) = arms.first() else {
                 return out;
             };
-            let mut base_flat = BTreeMap::new();
-            if let Some(t) = &base.scenario {
-                flatten("", t, &mut base_flat);
-            }
+            let base_flat = base.scenario.as_ref().map(flatten).unwrap_or_default();
             let _ = writeln!(
                 out,
                 "<h3>Scenarios</h3>\n<p><strong>{}</strong>{}: the baseline.</p>",
@@ -1080,8 +1070,7 @@ fn what_was_run(report: &Report) -> String {
                     out.push_str("<p>(its scenario.toml is not in this folder)</p>\n");
                     continue;
                 };
-                let mut flat = BTreeMap::new();
-                flatten("", t, &mut flat);
+                let flat = flatten(t);
                 out.push_str("<ul class=\"diff\">\n");
                 let mut any = false;
                 for (k, v) in &flat {
