@@ -6,7 +6,9 @@
 
 use std::sync::Once;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::Ranged;
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::element::{Drawable, PointCollection};
 use plotters::prelude::*;
@@ -310,20 +312,14 @@ impl Chart {
         };
         let y_fmt = move |y: &f64| unit.format(*y);
         let n_x = lines.iter().map(|l| l.points.len()).max().unwrap_or(2);
-        chart
-            .configure_mesh()
-            .x_desc(&self.x_label)
+        let mut mesh = chart.configure_mesh();
+        mesh.x_desc(&self.x_label)
             .y_desc(&self.y_label)
             .x_labels(n_x.clamp(2, 12))
             .y_labels(8)
             .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 15))
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(RGBColor(225, 225, 225))
-            .draw()
-            .map_err(fail)?;
+            .y_label_formatter(&y_fmt);
+        house_style(&mut mesh).draw().map_err(fail)?;
         // Many overlapping bands are lighter, so that the lines stay readable.
         let band_alpha = if lines.len() > 3 { 0.08 } else { 0.18 };
         for (i, line) in lines.iter().enumerate() {
@@ -388,41 +384,30 @@ impl Chart {
             _ => String::new(),
         };
         let y_fmt = move |y: &f64| unit.format(*y);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
+        let mut mesh = chart.configure_mesh();
+        mesh.disable_x_mesh()
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
             .x_labels(categories.len() + 1)
             .y_labels(8)
             .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 15))
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(RGBColor(225, 225, 225))
-            .draw()
-            .map_err(fail)?;
-        let mut base = vec![0.0; categories.len()];
-        for (l, (_, values)) in layers.iter().enumerate() {
-            let color = PALETTE[l % PALETTE.len()];
-            let bars = values.iter().enumerate().map(|(c, v)| {
-                let v = v.max(0.0);
-                let b = base[c];
-                base[c] += v;
+            .y_label_formatter(&y_fmt);
+        house_style(&mut mesh).draw().map_err(fail)?;
+        let bars = stack(layers, categories.len())
+            .into_iter()
+            .map(|(l, c, from, to)| {
                 let c = c as u32;
                 let mut r = Rectangle::new(
                     [
-                        (SegmentValue::Exact(c), b),
-                        (SegmentValue::Exact(c + 1), b + v),
+                        (SegmentValue::Exact(c), from),
+                        (SegmentValue::Exact(c + 1), to),
                     ],
-                    color.filled(),
+                    PALETTE[l % PALETTE.len()].filled(),
                 );
                 r.set_margin(0, 0, 6, 6);
                 r
             });
-            chart.draw_series(bars).map_err(fail)?;
-        }
+        chart.draw_series(bars).map_err(fail)?;
         Ok(())
     }
 
@@ -447,41 +432,30 @@ impl Chart {
             _ => String::new(),
         };
         let x_fmt = move |x: &f64| unit.format(*x);
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
+        let mut mesh = chart.configure_mesh();
+        mesh.disable_y_mesh()
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
             .y_labels(categories.len() + 1)
             .x_labels(8)
             .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 15))
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(RGBColor(225, 225, 225))
-            .draw()
-            .map_err(fail)?;
-        let mut base = vec![0.0; categories.len()];
-        for (l, (_, values)) in layers.iter().enumerate() {
-            let color = PALETTE[l % PALETTE.len()];
-            let bars = values.iter().enumerate().map(|(c, v)| {
-                let v = v.max(0.0);
-                let b = base[c];
-                base[c] += v;
+            .y_label_formatter(&y_fmt);
+        house_style(&mut mesh).draw().map_err(fail)?;
+        let bars = stack(layers, categories.len())
+            .into_iter()
+            .map(|(l, c, from, to)| {
                 let row = n - 1 - c as u32;
                 let mut r = Rectangle::new(
                     [
-                        (b, SegmentValue::Exact(row)),
-                        (b + v, SegmentValue::Exact(row + 1)),
+                        (from, SegmentValue::Exact(row)),
+                        (to, SegmentValue::Exact(row + 1)),
                     ],
-                    color.filled(),
+                    PALETTE[l % PALETTE.len()].filled(),
                 );
                 r.set_margin(5, 5, 0, 0);
                 r
             });
-            chart.draw_series(bars).map_err(fail)?;
-        }
+        chart.draw_series(bars).map_err(fail)?;
         Ok(())
     }
 
@@ -516,21 +490,15 @@ impl Chart {
             _ => String::new(),
         };
         let x_fmt = move |x: &f64| unit.format(*x);
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
+        let mut mesh = chart.configure_mesh();
+        mesh.disable_y_mesh()
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
             .y_labels(rows.len() + 1)
             .x_labels(8)
             .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 15))
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(RGBColor(225, 225, 225))
-            .draw()
-            .map_err(fail)?;
+            .y_label_formatter(&y_fmt);
+        house_style(&mut mesh).draw().map_err(fail)?;
         // Each row's segment is split into k slots, one per series. Coordinates within a
         // segment are reached through pixel margins on full-segment rectangles.
         let (_, h) = chart.plotting_area().dim_in_pixel();
@@ -658,16 +626,35 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The segments of stacked bars, `(layer, category, from, to)`, layer by layer;
+/// negative values are drawn as zero.
+fn stack(layers: &[(String, Vec<f64>)], categories: usize) -> Vec<(usize, usize, f64, f64)> {
+    let mut base = vec![0.0; categories];
+    let mut out = Vec::new();
+    for (l, (_, values)) in layers.iter().enumerate() {
+        for (c, v) in values.iter().enumerate().take(categories) {
+            let from = base[c];
+            base[c] += v.max(0.0);
+            out.push((l, c, from, base[c]));
+        }
+    }
+    out
+}
+
+/// The value axis' end for stacked bars: the tallest stack and a margin.
 fn stack_top(n: usize, layers: &[(String, Vec<f64>)]) -> f64 {
-    let top = (0..n)
-        .map(|c| {
-            layers
-                .iter()
-                .map(|l| l.1.get(c).copied().unwrap_or(0.0).max(0.0))
-                .sum::<f64>()
-        })
-        .fold(0.0, f64::max);
+    let top = stack(layers, n).iter().map(|s| s.3).fold(0.0, f64::max);
     if top > 0.0 { top * 1.08 } else { 1.0 }
+}
+
+/// The look every chart shares: label and axis-title fonts, a light grid.
+fn house_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 15))
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(RGBColor(225, 225, 225))
 }
 
 fn label_width(labels: &[String]) -> u32 {
