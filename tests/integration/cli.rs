@@ -1,6 +1,6 @@
 //! `povsim run` and `povsim validate` as a user runs them.
 
-use super::common::{SMALL, povsim, read, scenario, stdout_of};
+use super::common::{SMALL, povsim, read, scenario, small_run, stdout_of};
 
 #[test]
 fn run_writes_every_file_with_its_header() {
@@ -196,14 +196,7 @@ fn interrupt_stops_without_writing() {
 #[test]
 fn cumulative_return_share_rises_to_the_summary_figure() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
-    povsim()
-        .arg("run")
-        .args(SMALL)
-        .args(["--quiet", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    let out = small_run(dir.path());
     // replications.csv: scenario,replication,year,metric,value
     let reps = read(&out.join("replications.csv"));
     let mut by_rep: std::collections::BTreeMap<String, Vec<f64>> = Default::default();

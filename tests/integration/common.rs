@@ -17,6 +17,19 @@ pub fn scenario(name: &str) -> PathBuf {
 /// Small sizes for fast runs.
 pub const SMALL: [&str; 6] = ["--households", "800", "--replications", "3", "--years", "4"];
 
+/// `povsim run` at the small sizes into `dir/run`, quietly; returns the output folder.
+pub fn small_run(dir: &Path) -> PathBuf {
+    let out = dir.join("run");
+    povsim()
+        .arg("run")
+        .args(SMALL)
+        .args(["--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    out
+}
+
 /// Read a file to a string.
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))

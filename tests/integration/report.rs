@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::common::{SMALL, povsim, read, stdout_of};
+use super::common::{povsim, read, small_run, stdout_of};
 
 fn compared(dir: &Path) -> PathBuf {
     let out = dir.join("cmp");
@@ -52,14 +52,7 @@ fn data_tables(html: &str) -> Vec<String> {
 #[test]
 fn run_writes_valid_png_and_svg_charts_and_a_report() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
-    povsim()
-        .arg("run")
-        .args(SMALL)
-        .args(["--quiet", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    let out = small_run(dir.path());
     let pngs = charts(&out, "png");
     let svgs = charts(&out, "svg");
     let names: Vec<String> = svgs
@@ -232,14 +225,7 @@ fn report_refuses_what_is_not_an_output_directory() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("yearly.csv, comparison.csv"));
-    let out = dir.path().join("run");
-    povsim()
-        .arg("run")
-        .args(SMALL)
-        .args(["--quiet", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    let out = small_run(dir.path());
     let yearly = read(&out.join("yearly.csv"));
     let broken = yearly.replacen(",2020,return_rate,0", ",2020,return_rate,zero0", 1);
     assert_ne!(broken, yearly);
