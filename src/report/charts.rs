@@ -8,8 +8,10 @@ use std::sync::Once;
 
 use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::Ranged;
+use plotters::coord::cartesian::Cartesian2d;
 use plotters::coord::ranged1d::SegmentValue;
+use plotters::coord::ranged1d::{Ranged, SegmentedCoord};
+use plotters::coord::types::{RangedCoordf64, RangedCoordu32};
 use plotters::element::{Drawable, PointCollection};
 use plotters::prelude::*;
 use plotters_backend::{BackendCoord, DrawingErrorKind};
@@ -161,6 +163,10 @@ pub struct ChartError {
 }
 
 type Drawn = Result<(), String>;
+
+/// A chart of labelled rows over a value axis.
+type RowsChart<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<RangedCoordf64, SegmentedCoord<RangedCoordu32>>>;
 
 fn fail<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
@@ -419,28 +425,7 @@ impl Chart {
     ) -> Drawn {
         let n = categories.len() as u32;
         let top = stack_top(categories.len(), layers);
-        let mut chart = ChartBuilder::on(area)
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(label_width(categories))
-            .build_cartesian_2d(0.0..top, (0u32..n.max(1) - 1).into_segmented())
-            .map_err(fail)?;
-        let unit = self.unit;
-        // Row 0 at the top.
-        let y_fmt = |v: &SegmentValue<u32>| match v {
-            SegmentValue::CenterOf(i) if *i < n => categories[(n - 1 - i) as usize].clone(),
-            _ => String::new(),
-        };
-        let x_fmt = move |x: &f64| unit.format(*x);
-        let mut mesh = chart.configure_mesh();
-        mesh.disable_y_mesh()
-            .x_desc(&self.x_label)
-            .y_desc(&self.y_label)
-            .y_labels(categories.len() + 1)
-            .x_labels(8)
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt);
-        house_style(&mut mesh).draw().map_err(fail)?;
+        let mut chart = self.rows_chart(area, categories, 0.0..top)?;
         let bars = stack(layers, categories.len())
             .into_iter()
             .map(|(l, c, from, to)| {
@@ -457,6 +442,39 @@ impl Chart {
             });
         chart.draw_series(bars).map_err(fail)?;
         Ok(())
+    }
+
+    /// A chart with one labelled row per category, the first at the top, over a value
+    /// axis `x`; its mesh is drawn.
+    fn rows_chart<'a, DB: DrawingBackend>(
+        &self,
+        area: &'a DrawingArea<DB, Shift>,
+        labels: &[String],
+        x: std::ops::Range<f64>,
+    ) -> Result<RowsChart<'a, DB>, String> {
+        let n = labels.len() as u32;
+        let mut chart = ChartBuilder::on(area)
+            .margin(12)
+            .x_label_area_size(48)
+            .y_label_area_size(label_width(labels))
+            .build_cartesian_2d(x, (0u32..n.max(1) - 1).into_segmented())
+            .map_err(fail)?;
+        let unit = self.unit;
+        let y_fmt = |v: &SegmentValue<u32>| match v {
+            SegmentValue::CenterOf(i) if *i < n => labels[(n - 1 - i) as usize].clone(),
+            _ => String::new(),
+        };
+        let x_fmt = move |x: &f64| unit.format(*x);
+        let mut mesh = chart.configure_mesh();
+        mesh.disable_y_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .y_labels(labels.len() + 1)
+            .x_labels(8)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt);
+        house_style(&mut mesh).draw().map_err(fail)?;
+        Ok(chart)
     }
 
     fn intervals<DB: DrawingBackend>(
@@ -478,27 +496,7 @@ impl Chart {
         let pad = ((hi - lo) * 0.06).max(1e-9);
         let (x0, x1) = (lo - pad, hi + pad);
         let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
-        let mut chart = ChartBuilder::on(area)
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(label_width(&labels))
-            .build_cartesian_2d(x0..x1, (0u32..n.max(1) - 1).into_segmented())
-            .map_err(fail)?;
-        let unit = self.unit;
-        let y_fmt = |v: &SegmentValue<u32>| match v {
-            SegmentValue::CenterOf(i) if *i < n => labels[(n - 1 - i) as usize].clone(),
-            _ => String::new(),
-        };
-        let x_fmt = move |x: &f64| unit.format(*x);
-        let mut mesh = chart.configure_mesh();
-        mesh.disable_y_mesh()
-            .x_desc(&self.x_label)
-            .y_desc(&self.y_label)
-            .y_labels(rows.len() + 1)
-            .x_labels(8)
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt);
-        house_style(&mut mesh).draw().map_err(fail)?;
+        let mut chart = self.rows_chart(area, &labels, x0..x1)?;
         // Each row's segment is split into k slots, one per series. Coordinates within a
         // segment are reached through pixel margins on full-segment rectangles.
         let (_, h) = chart.plotting_area().dim_in_pixel();
