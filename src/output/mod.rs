@@ -31,7 +31,8 @@ pub enum OutputError {
     },
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+/// The error of an I/O failure on `path`.
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     move |source| OutputError::Io {
         path: path.to_path_buf(),
         source,
@@ -254,6 +255,30 @@ pub fn run_files(
         .into_iter()
         .map(|(f, t)| (format!("{prefix}{f}"), t.into_bytes()))
         .collect()
+}
+
+/// Write one file so that it is never seen half-written: into `NAME.tmp` beside it,
+/// then renamed over it.
+pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), OutputError> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    let tmp = path.with_file_name(name);
+    fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    fs::rename(&tmp, path).map_err(io(path))
+}
+
+/// A whole number of CNY with thousands separators: `12,345`, `-1,500`.
+pub fn thousands(x: f64) -> String {
+    let v = x.round() as i64;
+    let digits = v.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0 { format!("-{out}") } else { out }
 }
 
 /// Refuse a non-empty `dir` unless `force`; then write `files` into a temporary sibling

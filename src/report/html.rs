@@ -153,21 +153,9 @@ fn minus(s: String) -> String {
     s.replace('-', "\u{2212}")
 }
 
-/// A whole number with thousands separators: `12,345`.
+/// A whole number with thousands separators and a true minus sign: `12,345`.
 fn thousands(v: f64) -> String {
-    let digits = format!("{:.0}", v.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < -0.5 {
-        format!("\u{2212}{out}")
-    } else {
-        out
-    }
+    minus(crate::output::thousands(v))
 }
 
 fn pct(v: f64) -> String {

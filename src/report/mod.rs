@@ -61,6 +61,9 @@ pub enum ReportError {
     /// Drawing failed.
     #[error(transparent)]
     Chart(#[from] ChartError),
+    /// Writing failed.
+    #[error(transparent)]
+    Write(#[from] crate::output::OutputError),
 }
 
 /// What kind of output a directory holds, with its data.
@@ -130,16 +133,13 @@ pub fn write(dir: &Path) -> Result<Vec<String>, ReportError> {
     let mut names = Vec::new();
     for (name, bytes) in &built {
         let path = dir.join(name);
-        let io = |source| ReportError::Io {
-            path: path.clone(),
-            source,
-        };
         if let Some(folder) = path.parent() {
-            fs::create_dir_all(folder).map_err(io)?;
+            fs::create_dir_all(folder).map_err(|source| ReportError::Io {
+                path: folder.to_path_buf(),
+                source,
+            })?;
         }
-        let tmp = path.with_extension(format!("partial-{}", std::process::id()));
-        fs::write(&tmp, bytes).map_err(io)?;
-        fs::rename(&tmp, &path).map_err(io)?;
+        crate::output::write_atomic(&path, bytes)?;
         if !name.starts_with("charts/") {
             names.push(name.clone());
         }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::design::{self, Factor};
 use crate::output::OutputError;
+use crate::output::{io, write_atomic};
 use crate::runner::{self, Observer};
 use crate::scenario::{Origin, Scenario, ScenarioError, Source};
 use crate::stats;
@@ -243,19 +244,6 @@ fn point_scenario(base: &Path, keys: &[String], values: &[f64]) -> Result<Scenar
     src.load()
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-fn write_atomic(path: &Path, text: &str) -> Result<(), OutputError> {
-    let tmp = path.with_extension("tmp");
-    fs::write(&tmp, text).map_err(io(&tmp))?;
-    fs::rename(&tmp, path).map_err(io(path))
-}
-
 /// The indices are computed on a summary metric: refuse any other name before a point
 /// runs.
 fn check_metric(metric: &str) -> Result<(), ScenarioError> {
@@ -329,7 +317,7 @@ impl Study {
         }
         fs::create_dir_all(dir.join("points")).map_err(io(dir))?;
         let scenario_file = dir.join("scenario.toml");
-        write_atomic(&scenario_file, &scenario.to_toml())?;
+        write_atomic(&scenario_file, scenario.to_toml())?;
         // Every point must be a valid scenario before anything runs; a plan that is not
         // leaves no directory behind.
         for v in &values {

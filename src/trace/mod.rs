@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use crate::cases;
 use crate::metrics::{RiskGroup, YearTally};
 use crate::model::{HAZARD_NAMES, YearRecord};
+use crate::output::thousands as cny;
 use crate::population::Household;
 use crate::runner::{self, Silent};
 use crate::scenario::Scenario;
@@ -79,19 +80,6 @@ pub fn find(s: &Scenario, replication: u32, what: Find) -> Option<u64> {
         Find::NeverPoor => pick(&|f| !f.2),
         Find::Monitored => pick(&|f| f.3),
     }
-}
-
-fn cny(x: f64) -> String {
-    let v = x.round() as i64;
-    let digits = v.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < 0 { format!("-{out}") } else { out }
 }
 
 /// The story as text a teacher could read aloud.
