@@ -204,12 +204,7 @@ fn metric_label(metric: &str) -> String {
 }
 
 fn heading(report: &Report) -> (String, Option<String>) {
-    let scenario_desc = report
-        .scenario
-        .as_ref()
-        .and_then(|s| s.get("description"))
-        .and_then(|d| d.as_str())
-        .map(str::to_string);
+    let scenario_desc = super::read::description(report.scenario.as_ref());
     match &report.content {
         Content::Run(run) => (
             format!("Return to poverty: the {} scenario", run.name),

@@ -389,10 +389,27 @@ fn causes_by_scenario(arms: &[RunData]) -> Chart {
             (cause.replace('_', " "), values)
         })
         .collect();
+    by_scenario(
+        "causes_by_scenario",
+        "Causes of return over the horizon, by scenario",
+        "returning households over all years (mean per replication)",
+        arms,
+        layers,
+    )
+}
+
+/// Stacked bars, one row per scenario.
+fn by_scenario(
+    name: &str,
+    title: &str,
+    x_label: &str,
+    arms: &[RunData],
+    layers: Vec<(String, Vec<f64>)>,
+) -> Chart {
     Chart {
-        name: "causes_by_scenario".into(),
-        title: "Causes of return over the horizon, by scenario".into(),
-        x_label: "returning households over all years (mean per replication)".into(),
+        name: name.into(),
+        title: title.into(),
+        x_label: x_label.into(),
         y_label: "scenario".into(),
         unit: Unit::Number,
         kind: Kind::StackedRows {
@@ -443,17 +460,13 @@ fn costs_by_scenario(arms: &[RunData]) -> Chart {
         })
         .filter(|(_, v): &(String, Vec<f64>)| v.iter().any(|x| *x > 0.0))
         .collect();
-    Chart {
-        name: "costs_by_scenario".into(),
-        title: "Public cost by program, by scenario".into(),
-        x_label: "million CNY a year (mean over years)".into(),
-        y_label: "scenario".into(),
-        unit: Unit::Number,
-        kind: Kind::StackedRows {
-            categories: arms.iter().map(|a| a.name.clone()).collect(),
-            layers,
-        },
-    }
+    by_scenario(
+        "costs_by_scenario",
+        "Public cost by program, by scenario",
+        "million CNY a year (mean over years)",
+        arms,
+        layers,
+    )
 }
 
 fn forest(rows: &[CompareRow], metric: &str, independent: bool) -> Chart {

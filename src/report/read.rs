@@ -373,12 +373,13 @@ impl RunData {
 
     /// The scenario's description, from its resolved file.
     pub fn description(&self) -> Option<String> {
-        self.scenario
-            .as_ref()?
-            .get("description")?
-            .as_str()
-            .map(str::to_string)
+        description(self.scenario.as_ref())
     }
+}
+
+/// The `description` of a resolved scenario file, when there is one.
+pub fn description(scenario: Option<&toml::Table>) -> Option<String> {
+    scenario?.get("description")?.as_str().map(str::to_string)
 }
 
 /// A row of `comparison.csv`.
