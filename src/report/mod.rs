@@ -203,11 +203,6 @@ impl Report {
         Ok(report)
     }
 
-    /// The charts, in the order the report shows them.
-    pub fn charts(&self) -> &[Chart] {
-        &self.charts
-    }
-
     /// Whether a comparison ran each scenario with its own seed (`--independent`), as
     /// its manifest records; paired otherwise.
     fn independent(&self) -> bool {

@@ -259,8 +259,6 @@ pub struct RunData {
     pub yearly: Vec<(String, i32, Stat)>,
     /// Summary metrics.
     pub summary: BTreeMap<String, Stat>,
-    /// Summary metric names in file order.
-    pub summary_order: Vec<String>,
     /// `(year, cause, mean returns)`.
     pub causes: Vec<(i32, String, f64)>,
     /// The resolved scenario.
@@ -295,11 +293,9 @@ impl RunData {
             &with_stat(&["scenario", "metric"]),
         )?;
         let mut summary = BTreeMap::new();
-        let mut summary_order = Vec::new();
         for row in &summary_t.rows {
             let metric = summary_t.field(row, 1)?.to_string();
-            summary.insert(metric.clone(), summary_t.stat(row, 2)?);
-            summary_order.push(metric);
+            summary.insert(metric, summary_t.stat(row, 2)?);
         }
         let causes_t = files.csv(
             &format!("{prefix}causes.csv"),
@@ -318,7 +314,6 @@ impl RunData {
             years,
             yearly,
             summary,
-            summary_order,
             causes,
             scenario: files.toml(&format!("{prefix}scenario.toml"))?,
             manifest: files.json(&format!("{prefix}manifest.json"))?,
