@@ -134,7 +134,7 @@ def replication(p, n, rng):
         h["sick_years"] = np.where(loses, max(ill["labour_loss_years"] - 1, 0), h["sick_years"])
         out_of_pocket = cost
 
-        # Dibao, decided on last year's assessed income.
+        # Dibao, decided on the assessed income (last year's, smoothed).
         assessed = h["assessed"]
         eligible = assessed < standard
         enrolled = np.where(eligible, h["on_dibao"] | (h["dibao_access"] < dib["coverage"]),
@@ -214,7 +214,11 @@ def replication(p, n, rng):
             h["monitored"][:] = False
 
         h["poor_prev"] = poor
-        h["assessed"] = np.maximum(y - (dibao + np.where(served, topup, 0.0)) / size, -1e9)
+        # Next year's assessment: this year's income, smoothed with the last assessment.
+        income = np.maximum(y - (dibao + np.where(served, topup, 0.0)) / size, -1e9)
+        smoothing = dib["assessment_smoothing"]
+        h["assessed"] = np.where(np.isinf(h["assessed"]), income,
+                                 (1.0 - smoothing) * income + smoothing * h["assessed"])
     return rates
 
 

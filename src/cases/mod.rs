@@ -306,6 +306,7 @@ pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
     h.on_dibao = ch.on_dibao;
     h.monitored = ch.monitored;
     h.poor_prev = ch.poor_last_year;
+    h.panel_poor_prev = ch.poor_last_year;
     h.dibao_access = if ch.dibao_access { 0.0 } else { NEVER as f32 };
     h.jobs = ch.jobs.min(h.labour);
     h.programs = bits(&ch.programs, "household.programs")?;

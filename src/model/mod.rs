@@ -14,7 +14,7 @@ use crate::policy::{self, Claim, EffectiveMonitoring, HealthCover, Package};
 use crate::population::{self, Household, Village};
 use crate::rng::{self, Kind, Stream};
 use crate::scenario::Params;
-use crate::scenario::params::{Actor, Hazard};
+use crate::scenario::params::{Actor, Hazard, PanelIncome};
 
 /// Number of natural hazards, in the order drought, hail, frost, sandstorm.
 pub const HAZARDS: usize = 4;
@@ -994,21 +994,29 @@ pub fn finish(
             tally.initially_lifted += 1;
             tally.ever_returned += u64::from(h.returns > 0);
         }
-        // Spells and exits, for the calibration targets.
         if r.poor {
             h.years_poor = h.years_poor.saturating_add(1);
-            if h.last_exit >= 0 {
-                if ctx.t as i16 - h.last_exit <= metrics::REENTRY_WINDOW {
-                    panel.reentries += 1;
-                }
-                h.last_exit = -1;
+        } else if h.poor_prev && h.registered {
+            h.lifted_year = ctx.t as i16;
+        }
+    }
+
+    // Spells, exits, re-entries and the transient share, for the calibration targets,
+    // on the scenario's panel income.
+    let y_panel = match p.poverty_line.panel_income {
+        PanelIncome::Net => r.y,
+        PanelIncome::BeforeMedical => r.y + r.rigid / size,
+    };
+    let panel_poor = y_panel < ctx.z;
+    if recording {
+        if panel_poor && h.last_exit >= 0 {
+            if ctx.t as i16 - h.last_exit <= metrics::REENTRY_WINDOW {
+                panel.reentries += 1;
             }
+            h.last_exit = -1;
         }
         let horizon = p.simulation.years as i16;
-        if h.poor_prev && !r.poor {
-            if h.registered {
-                h.lifted_year = ctx.t as i16;
-            }
+        if h.panel_poor_prev && !panel_poor {
             if h.spell == 1 && h.spell_observed {
                 panel.spells_one_year += 1;
             }
@@ -1019,14 +1027,14 @@ pub fn finish(
                 h.last_exit = -1;
             }
         }
-        if h.poor_prev && h.spell == 1 && h.spell_observed {
+        if h.panel_poor_prev && h.spell == 1 && h.spell_observed {
             panel.spells_started += 1;
         }
-        h.sum_relative_income += (r.y / ctx.z) as f32;
-        h.sum_squared_gap += ((1.0 - r.y / ctx.z).clamp(0.0, 1.0)).powi(2) as f32;
+        h.sum_relative_income += (y_panel / ctx.z) as f32;
+        h.sum_squared_gap += ((1.0 - y_panel / ctx.z).clamp(0.0, 1.0)).powi(2) as f32;
     }
-    if r.poor {
-        if !h.poor_prev {
+    if panel_poor {
+        if !h.panel_poor_prev {
             h.spell = 1;
             h.spell_observed = recording;
         } else {
@@ -1035,6 +1043,7 @@ pub fn finish(
     } else {
         h.spell = 0;
     }
+    h.panel_poor_prev = panel_poor;
 
     // Carry to next year.
     h.poor_prev = r.poor;
@@ -1049,7 +1058,8 @@ pub fn finish(
     } else {
         0.0
     };
-    h.assessed = (r.y - (r.dibao + topup_paid) / size).max(-1e9) as f32;
+    let income = (r.y - (r.dibao + topup_paid) / size).max(-1e9);
+    h.assessed = policy::dibao_assessment(&p.policy.social_security.dibao, h.assessed, income);
 }
 
 /// Reset the whole-horizon history at the end of burn-in.

@@ -92,7 +92,19 @@ pub struct DibaoDecision {
     pub payment: f64,
 }
 
-/// Decide dibao from last year's assessed per-capita income.
+/// Next year's dibao assessment from this year's per-capita income without dibao and
+/// top-ups: `(1 - s) × income + s × previous` with `s = assessment_smoothing`, so that
+/// one bad year moves the assessment only in part; a household not yet assessed
+/// (`previous == f32::MAX`) is assessed on its income alone.
+pub fn dibao_assessment(d: &Dibao, previous: f32, income: f64) -> f32 {
+    if previous == f32::MAX {
+        return income as f32;
+    }
+    let s = d.assessment_smoothing;
+    ((1.0 - s) * income + s * f64::from(previous)) as f32
+}
+
+/// Decide dibao from the assessed per-capita income (see [`dibao_assessment`]).
 ///
 /// An eligible household is enrolled when its fixed `access` draw is below `coverage`
 /// (exclusion errors persist: the same households are missed year after year), or if
@@ -375,6 +387,24 @@ mod tests {
         d.mode = DibaoMode::Fixed;
         let fixed = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.5, 0.5);
         assert!((fixed.payment - 400.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn dibao_assessment_moves_part_way_after_one_bad_year() {
+        let mut d = base().policy.social_security.dibao;
+        d.assessment_smoothing = 0.5;
+        assert_eq!(dibao_assessment(&d, 6000.0, 2000.0), 4000.0);
+        assert_eq!(
+            dibao_assessment(&d, f32::MAX, 2000.0),
+            2000.0,
+            "first assessment"
+        );
+        d.assessment_smoothing = 0.0;
+        assert_eq!(dibao_assessment(&d, 6000.0, 2000.0), 2000.0);
+        // Two bad years in a row bring a smoothed assessment most of the way down.
+        d.assessment_smoothing = 0.5;
+        let twice = dibao_assessment(&d, dibao_assessment(&d, 6000.0, 2000.0), 2000.0);
+        assert_eq!(twice, 3000.0);
     }
 
     #[test]

@@ -73,6 +73,8 @@ pub struct Household {
     pub monitored: bool,
     /// Poor last year.
     pub poor_prev: bool,
+    /// Poor last year on the panel income (`poverty_line.panel_income`).
+    pub panel_poor_prev: bool,
     /// A fixed uniform draw: the household is reached by dibao when eligible if this is
     /// below `dibao.coverage`, so exclusion errors persist as they do in practice.
     pub dibao_access: f32,
@@ -402,6 +404,7 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         on_dibao: false,
         monitored: false,
         poor_prev: false,
+        panel_poor_prev: false,
         dibao_access: u_dibao as f32,
         sick_years: 0,
         jobs: jobs as u8,

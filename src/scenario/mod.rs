@@ -574,6 +574,8 @@ fn allowed_strings(key: &str) -> Option<&'static [&'static str]> {
         Some(&["government", "market", "society", "households"])
     } else if key == "policy.social_security.dibao.mode" {
         Some(&["gap", "fixed"])
+    } else if key == "poverty_line.panel_income" {
+        Some(&["net", "before_medical"])
     } else {
         None
     }

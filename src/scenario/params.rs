@@ -62,6 +62,20 @@ pub struct PovertyLine {
     pub base: f64,
     /// Annual growth of the line (rural CPI).
     pub annual_growth: f64,
+    /// The income on which the panel figures (spells, exits, re-entries, the transient
+    /// share) are measured.
+    pub panel_income: PanelIncome,
+}
+
+/// The income measure of the panel figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PanelIncome {
+    /// The study's net income `y`, out-of-pocket medical spending deducted (MODEL.md 2.7).
+    Net,
+    /// Net income before out-of-pocket medical spending and medical debt service, as
+    /// household surveys such as CFPS measure income poverty.
+    BeforeMedical,
 }
 
 /// `[population]`: how the initial households are drawn.
@@ -563,6 +577,10 @@ pub struct Dibao {
     pub mode: DibaoMode,
     /// Per-person amount in `fixed` mode, and the floor of the gap payment (CNY).
     pub fixed_amount: f64,
+    /// Weight of the previous assessment in this year's: the assessed income is
+    /// `(1 - s) × last year's income + s × last year's assessment`, so that one bad
+    /// year moves it only in part (0: last year's income alone).
+    pub assessment_smoothing: f64,
 }
 
 /// `[policy.social_security.pension]`: basic pension.

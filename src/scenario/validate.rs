@@ -591,6 +591,13 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         "the inclusion band must be in [1, 10] times the standard",
     )?;
     c.money("policy.social_security.dibao.fixed_amount", db.fixed_amount)?;
+    c.range(
+        "policy.social_security.dibao.assessment_smoothing",
+        db.assessment_smoothing,
+        0.0,
+        0.99,
+        "the smoothing weight must be in [0, 0.99] (0: last year's income alone)",
+    )?;
     c.money("policy.social_security.pension.monthly", ss.pension.monthly)?;
     let ai = &ss.agricultural_insurance;
     c.prob(
