@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::Path;
 
-use super::common::{povsim, read};
+use super::common::{povsim, read, scenario};
 
 const TINY: [&str; 6] = ["--households", "300", "--replications", "2", "--years", "3"];
 
@@ -180,4 +180,49 @@ fn bad_study_input_is_named() {
         .assert()
         .code(1)
         .stderr(predicates::str::contains("not a study directory"));
+}
+
+#[test]
+fn calibration_search_runs_and_ranks_its_points() {
+    // The search docs/calibration.md describes, at toy sizes: the factors file is
+    // valid for the calibration scenario and the ranking script reads the study.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("search");
+    povsim()
+        .args([
+            "sensitivity",
+            "--method",
+            "lhs",
+            "--samples",
+            "4",
+            "--quiet",
+        ])
+        .arg(scenario("calibration.toml"))
+        .arg("--factors")
+        .arg(scenario("calibration_factors.toml"))
+        .args(["--households", "300", "--replications", "2", "--years", "6"])
+        .args(["--metric", "exit_after_one_year", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/calibration_search.py");
+    let ranked = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(&out)
+        .args(["--top", "2"])
+        .output()
+        .expect("python3 runs");
+    let text = String::from_utf8_lossy(&ranked.stdout);
+    assert!(
+        ranked.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&ranked.stderr)
+    );
+    assert!(text.starts_with("4 points;"), "{text}");
+    assert_eq!(
+        text.matches("--set policy.social_security.dibao.coverage=")
+            .count(),
+        2,
+        "{text}"
+    );
 }
