@@ -603,8 +603,12 @@ fn check_memory(scenarios: &[&Scenario], threads: usize) -> Result<()> {
     };
     if need > available / 10 * 9 {
         let s = scenarios[0];
-        let per = runner::bytes_per_household();
-        let fits = (available / 10 * 9).saturating_sub(64 << 20) / per.max(1);
+        let room = (available / 10 * 9).saturating_sub(64 << 20);
+        // A population that fits lean may be too small to run lean.
+        let mut fits = room / runner::bytes_per_household(runner::LARGE_POPULATION);
+        if fits < runner::LARGE_POPULATION {
+            fits = room / runner::bytes_per_household(0);
+        }
         return Err(bad(
             "simulation.households",
             s.params.simulation.households,

@@ -62,18 +62,27 @@ pub struct RunResult {
 }
 
 /// Populations of at least this many households run one replication at a time, so
-/// that only one population is in memory.
+/// that only one population is in memory, and lean: a detected household's year is
+/// computed again after the budget step instead of its record being held until then.
+/// That halves the memory per household and, at these sizes, where the records would
+/// not stay in cache, costs no time (docs/benchmarks.md); smaller populations, whose
+/// replications run in parallel, are faster holding the records. The numbers are the
+/// same either way.
 pub const LARGE_POPULATION: u64 = 50_000;
 
-/// Bytes of memory a household needs while its replication runs, at most: its state,
-/// and, when it is detected, its year's record and claim until the budget step (in the
-/// bundled baseline about half the households are detected in a year; this assumes
-/// all are, so that a run that passes the memory check fits).
-pub fn bytes_per_household() -> u64 {
-    (std::mem::size_of::<Household>()
-        + std::mem::size_of::<(usize, YearRecord)>()
-        + std::mem::size_of::<Claim>()
-        + 1) as u64
+/// Bytes of memory a household of a population of `households` needs while its
+/// replication runs, at most: its state, and, when it is detected, its claim (twice:
+/// the chunk's and the county's list) and, below [`LARGE_POPULATION`], its year's
+/// record until the budget step. In the bundled baseline about a third of the
+/// households are detected in a year; this assumes all are, so that a run that passes
+/// the memory check fits.
+pub fn bytes_per_household(households: u64) -> u64 {
+    let record = if households >= LARGE_POPULATION {
+        0
+    } else {
+        std::mem::size_of::<YearRecord>()
+    };
+    (std::mem::size_of::<Household>() + record + 2 * std::mem::size_of::<Claim>() + 1) as u64
 }
 
 /// Peak memory a run of `s` needs with `threads` workers (bytes).
@@ -84,7 +93,7 @@ pub fn memory_estimate(s: &Scenario, threads: usize) -> u64 {
     } else {
         u64::from(sim.replications).min(threads as u64 * 2).max(1)
     };
-    sim.households * bytes_per_household() * in_flight + 64 * 1024 * 1024
+    sim.households * bytes_per_household(sim.households) * in_flight + 64 * 1024 * 1024
 }
 
 /// Run every replication of a scenario.
@@ -127,16 +136,35 @@ pub fn replications(
         .collect()
 }
 
-/// Household-years simulated per replication, burn-in included.
-/// One chunk's share of a year: its tallies, and the records of its detected
-/// households, by position in the chunk, waiting for the budget step.
+/// One chunk's share of a year: its tallies, and its detected households waiting for
+/// the budget step, by position in the chunk: with their year's records, or, in a lean
+/// run, with their claims alone.
 #[derive(Default)]
 struct ChunkYear {
     tally: YearTally,
     panel: PanelTally,
     pending: Vec<(usize, YearRecord)>,
+    claims: Vec<Claim>,
 }
 
+impl ChunkYear {
+    /// Detected households waiting.
+    fn waiting(&self) -> usize {
+        self.pending.len() + self.claims.len()
+    }
+
+    /// Their claims, in order; `index` is the position in the chunk.
+    fn claims(&self) -> impl Iterator<Item = Claim> + '_ {
+        let held = self.pending.iter().map(|(i, r)| Claim {
+            need: r.y_pre,
+            index: *i,
+            cost: r.package.cost(),
+        });
+        held.chain(self.claims.iter().copied())
+    }
+}
+
+/// Household-years simulated per replication, burn-in included.
 pub fn household_years_per_replication(s: &Scenario) -> u64 {
     let sim = &s.params.simulation;
     sim.households * u64::from(sim.years + sim.burn_in_years)
@@ -175,6 +203,18 @@ pub fn replication(
     index: u32,
     observer: &dyn Observer,
     inspect: Option<Inspector<'_>>,
+) -> Replication {
+    let lean = s.params.simulation.households >= LARGE_POPULATION;
+    replication_with(s, index, observer, inspect, lean)
+}
+
+/// [`replication`], lean or not (see [`LARGE_POPULATION`]).
+fn replication_with(
+    s: &Scenario,
+    index: u32,
+    observer: &dyn Observer,
+    inspect: Option<Inspector<'_>>,
+    lean: bool,
 ) -> Replication {
     let p0 = &s.params;
     if observer.cancelled() {
@@ -227,9 +267,9 @@ pub fn replication(
         let ctx = YearContext::new(p, index, t, &terrain, &villages, &motivation, county);
 
         // Pass 1: every household's year up to its claim for support. A household
-        // that makes no claim closes its year at once; only the records of detected
-        // households wait for the county's budget step, so memory in flight is the
-        // population plus the year's claims, not a record per household.
+        // that makes no claim closes its year at once; only detected households wait
+        // for the county's budget step, with their records, or, in a lean run, with
+        // their state as it was before the year, to compute the year again after it.
         let mut parts: Vec<ChunkYear> = pop
             .par_chunks_mut(CHUNK)
             .map(|hs| {
@@ -239,9 +279,20 @@ pub fn replication(
                     return part;
                 }
                 for (i, h) in hs.iter_mut().enumerate() {
+                    let before = lean.then(|| h.clone());
                     let mut r = model::begin(h, &ctx);
                     if r.detected {
-                        part.pending.push((i, r));
+                        match before {
+                            Some(before) => {
+                                part.claims.push(Claim {
+                                    need: r.y_pre,
+                                    index: i,
+                                    cost: r.package.cost(),
+                                });
+                                *h = before;
+                            }
+                            None => part.pending.push((i, r)),
+                        }
                     } else {
                         model::finish(h, &mut r, false, &ctx, &mut part.tally, &mut part.panel);
                         if let (Some(f), true) = (inspect, t >= 0) {
@@ -259,13 +310,9 @@ pub fn replication(
         // The county serves claims within its budget, neediest first.
         let mut claims: Vec<Claim> = parts
             .iter()
-            .flat_map(|part| part.pending.iter())
+            .flat_map(|part| part.claims())
             .enumerate()
-            .map(|(k, (_, r))| Claim {
-                need: r.y_pre,
-                index: k,
-                cost: r.package.cost(),
-            })
+            .map(|(k, c)| Claim { index: k, ..c })
             .collect();
         let mut served = vec![false; claims.len()];
         for k in model::serve_claims(&mut claims, n, p) {
@@ -276,7 +323,7 @@ pub fn replication(
         let mut offset = 0;
         for part in &parts {
             offsets.push(offset);
-            offset += part.pending.len();
+            offset += part.waiting();
         }
 
         // Pass 2: detected households close their year, served or not.
@@ -288,15 +335,28 @@ pub fn replication(
                     tally,
                     panel,
                     pending,
+                    claims,
                 } = part;
-                for (k, (i, r)) in pending.iter_mut().enumerate() {
-                    let h = &mut hs[*i];
-                    model::finish(h, r, served[offset + k], &ctx, tally, panel);
+                let served = &served[offset..offset + pending.len() + claims.len()];
+                let mut close = |h: &mut Household, r: &mut YearRecord, served: bool| {
+                    model::finish(h, r, served, &ctx, tally, panel);
                     if let (Some(f), true) = (inspect, t >= 0) {
                         f(index, h, r);
                     }
+                };
+                let (held, lean_served) = served.split_at(pending.len());
+                for ((i, r), &served) in pending.iter_mut().zip(held) {
+                    close(&mut hs[*i], r, served);
+                }
+                // A lean run computes the year again: the same state, context and draws
+                // give the same record.
+                for (c, &served) in claims.iter().zip(lean_served) {
+                    let h = &mut hs[c.index];
+                    let mut r = model::begin(h, &ctx);
+                    close(h, &mut r, served);
                 }
                 *pending = Vec::new();
+                *claims = Vec::new();
             });
         let mut tally = YearTally::default();
         for part in &parts {
@@ -315,5 +375,51 @@ pub fn replication(
         index,
         years,
         panel,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::scenario::Source;
+
+    #[test]
+    fn a_lean_replication_gives_the_same_numbers_and_records() {
+        // Small enough to be quick, several chunks, and a budget that binds.
+        let mut s = Source::new(None).load().unwrap();
+        s.params.simulation.households = 3000;
+        s.params.simulation.years = 4;
+        let seen = |lean: bool| {
+            let records = Mutex::new(Vec::new());
+            let keep = |_: u32, h: &Household, r: &YearRecord| {
+                records.lock().unwrap().push((h.id, r.clone()));
+            };
+            let rep = replication_with(&s, 1, &Silent, Some(&keep), lean);
+            let mut records = records.into_inner().unwrap();
+            records.sort_by_key(|(id, r)| (r.t, *id));
+            (rep, records)
+        };
+        let (fast, fast_records) = seen(false);
+        let (lean, lean_records) = seen(true);
+        assert!(fast.years.iter().all(|y| y.detected > 0 && y.served > 0));
+        assert!(
+            fast.years.iter().any(|y| y.served < y.detected),
+            "the budget binds"
+        );
+        assert_eq!(fast, lean);
+        assert_eq!(fast_records.len(), 3000 * 4);
+        assert!(
+            fast_records == lean_records,
+            "the inspector sees the same records"
+        );
+    }
+
+    #[test]
+    fn lean_runs_need_less_memory_per_household() {
+        let fast = bytes_per_household(LARGE_POPULATION - 1);
+        let lean = bytes_per_household(LARGE_POPULATION);
+        assert!(lean * 2 < fast, "lean {lean} vs {fast} bytes");
     }
 }
