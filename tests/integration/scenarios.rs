@@ -4,7 +4,7 @@
 use povsim::runner::{self, Silent};
 use povsim::scenario::{Scenario, Source};
 
-use super::common::{VARIANTS, scenario};
+use super::common::{VARIANTS, scenario, write};
 
 fn load(name: &str) -> Scenario {
     Source::new(Some(scenario(name)))
@@ -257,13 +257,12 @@ fn panel_income_changes_only_the_panel_figures() {
     // direction the measure allows (income before medical spending is never lower).
     let dir = tempfile::tempdir().unwrap();
     let run = |measure: &str| {
-        let f = dir.path().join(format!("{measure}.toml"));
         let text = format!(
             "extends = {:?}\n[simulation]\nhouseholds = 3000\nreplications = 2\nyears = 8\n\
              [poverty_line]\npanel_income = {measure:?}\n",
             scenario("calibration.toml")
         );
-        std::fs::write(&f, text).unwrap();
+        let f = write(dir.path(), &format!("{measure}.toml"), &text);
         let s = Source::new(Some(f)).load().unwrap();
         runner::run(&s, &Silent).replications
     };
