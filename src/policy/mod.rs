@@ -92,12 +92,16 @@ pub struct DibaoDecision {
     pub payment: f64,
 }
 
+/// The dibao assessment of a household not yet assessed: above every standard, so it
+/// is not eligible before its first assessment.
+pub const NOT_ASSESSED: f32 = f32::MAX;
+
 /// Next year's dibao assessment from this year's per-capita income without dibao and
 /// top-ups: `(1 - s) × income + s × previous` with `s = assessment_smoothing`, so that
 /// one bad year moves the assessment only in part; a household not yet assessed
-/// (`previous == f32::MAX`) is assessed on its income alone.
+/// ([`NOT_ASSESSED`]) is assessed on its income alone.
 pub fn dibao_assessment(d: &Dibao, previous: f32, income: f64) -> f32 {
-    if previous == f32::MAX {
+    if previous == NOT_ASSESSED {
         return income as f32;
     }
     let s = d.assessment_smoothing;
@@ -395,7 +399,7 @@ mod tests {
         d.assessment_smoothing = 0.5;
         assert_eq!(dibao_assessment(&d, 6000.0, 2000.0), 4000.0);
         assert_eq!(
-            dibao_assessment(&d, f32::MAX, 2000.0),
+            dibao_assessment(&d, NOT_ASSESSED, 2000.0),
             2000.0,
             "first assessment"
         );

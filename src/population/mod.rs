@@ -428,7 +428,7 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         alpha: alpha as f32,
         m: m as f32,
         // Assessed above any dibao standard until a first year is observed (burn-in).
-        assessed: f32::MAX,
+        assessed: crate::policy::NOT_ASSESSED,
         prev_y: 0.0,
         prev_rigid: 0.0,
         prev_disaster: 0.0,

@@ -349,7 +349,6 @@ fn yearly_lines(arms: &[RunData], metric: &str) -> Chart {
 }
 
 fn causes_by_year(run: &RunData) -> Chart {
-    let categories: Vec<String> = run.years.iter().map(|y| y.to_string()).collect();
     let layers = run
         .cause_names()
         .into_iter()
@@ -362,13 +361,33 @@ fn causes_by_year(run: &RunData) -> Chart {
             (cause.replace('_', " "), values)
         })
         .collect();
+    by_year(
+        run,
+        "causes_by_year",
+        "Causes of return by year",
+        "returning households (mean per replication)",
+        layers,
+    )
+}
+
+/// Stacked bars, one per year of `run`; `name` and `title` get the run's name.
+fn by_year(
+    run: &RunData,
+    name: &str,
+    title: &str,
+    y_label: &str,
+    layers: Vec<(String, Vec<f64>)>,
+) -> Chart {
     Chart {
-        name: format!("causes_by_year_{}", run.name),
-        title: format!("Causes of return by year ({})", run.name),
+        name: format!("{name}_{}", run.name),
+        title: format!("{title} ({})", run.name),
         x_label: "Year".into(),
-        y_label: "returning households (mean per replication)".into(),
+        y_label: y_label.into(),
         unit: Unit::Number,
-        kind: Kind::Stacked { categories, layers },
+        kind: Kind::Stacked {
+            categories: run.years.iter().map(|y| y.to_string()).collect(),
+            layers,
+        },
     }
 }
 
@@ -423,7 +442,6 @@ fn programs(run: &RunData) -> Vec<String> {
 }
 
 fn costs_by_year(run: &RunData) -> Chart {
-    let categories: Vec<String> = run.years.iter().map(|y| y.to_string()).collect();
     let layers = programs(run)
         .into_iter()
         .map(|m| {
@@ -432,14 +450,13 @@ fn costs_by_year(run: &RunData) -> Chart {
         })
         .filter(|(_, v): &(String, Vec<f64>)| v.iter().any(|x| *x > 0.0))
         .collect();
-    Chart {
-        name: format!("costs_by_year_{}", run.name),
-        title: format!("Public cost by program ({})", run.name),
-        x_label: "Year".into(),
-        y_label: "million CNY a year".into(),
-        unit: Unit::Number,
-        kind: Kind::Stacked { categories, layers },
-    }
+    by_year(
+        run,
+        "costs_by_year",
+        "Public cost by program",
+        "million CNY a year",
+        layers,
+    )
 }
 
 fn costs_by_scenario(arms: &[RunData]) -> Chart {
