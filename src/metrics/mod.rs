@@ -387,9 +387,10 @@ pub struct PanelTally {
     pub total_squared_gap: f64,
     /// Sum over households of the squared gap of their mean `y/z` (chronic poverty).
     pub chronic_squared_gap: f64,
-    /// Spells that started inside the horizon and whose second year is observed.
+    /// Spells that started inside the horizon and are seen again at the next panel
+    /// observation (`poverty_line.panel_interval` years later).
     pub spells_started: u64,
-    /// Of those, spells that ended after one year.
+    /// Of those, spells over by that observation.
     pub spells_one_year: u64,
     /// Exits from poverty with five years of follow-up.
     pub exits_followed: u64,

@@ -1002,48 +1002,20 @@ pub fn finish(
     }
 
     // Spells, exits, re-entries and the transient share, for the calibration targets,
-    // on the scenario's panel income.
+    // on the scenario's panel income. Spells are followed from one panel observation
+    // to the next (every `panel_interval` years, as a biennial survey sees them); the
+    // transient share uses every year.
     let y_panel = match p.poverty_line.panel_income {
         PanelIncome::Net => r.y,
         PanelIncome::BeforeMedical => r.y + r.rigid / size,
     };
-    let panel_poor = y_panel < ctx.z;
     if recording {
-        if panel_poor && h.last_exit >= 0 {
-            if ctx.t as i16 - h.last_exit <= metrics::REENTRY_WINDOW {
-                panel.reentries += 1;
-            }
-            h.last_exit = -1;
-        }
-        let horizon = p.simulation.years as i16;
-        if h.panel_poor_prev && !panel_poor {
-            if h.spell == 1 && h.spell_observed {
-                panel.spells_one_year += 1;
-            }
-            if ctx.t as i16 + metrics::REENTRY_WINDOW < horizon {
-                panel.exits_followed += 1;
-                h.last_exit = ctx.t as i16;
-            } else {
-                h.last_exit = -1;
-            }
-        }
-        if h.panel_poor_prev && h.spell == 1 && h.spell_observed {
-            panel.spells_started += 1;
-        }
         h.sum_relative_income += (y_panel / ctx.z) as f32;
         h.sum_squared_gap += ((1.0 - y_panel / ctx.z).clamp(0.0, 1.0)).powi(2) as f32;
     }
-    if panel_poor {
-        if !h.panel_poor_prev {
-            h.spell = 1;
-            h.spell_observed = recording;
-        } else {
-            h.spell = h.spell.saturating_add(1);
-        }
-    } else {
-        h.spell = 0;
+    if ctx.t.rem_euclid(p.poverty_line.panel_interval as i32) == 0 {
+        follow_spell(h, y_panel < ctx.z, ctx.t, p.simulation.years, panel);
     }
-    h.panel_poor_prev = panel_poor;
 
     // Carry to next year.
     h.poor_prev = r.poor;
@@ -1060,6 +1032,47 @@ pub fn finish(
     };
     let income = (r.y - (r.dibao + topup_paid) / size).max(-1e9);
     h.assessed = policy::dibao_assessment(&p.policy.social_security.dibao, h.assessed, income);
+}
+
+/// Follow a household's poverty spell on the panel to an observation in year `t`
+/// (negative in burn-in, when nothing is counted): spells that started at the previous
+/// observation and end at this one, exits with a full re-entry window inside the
+/// `years` of the horizon, and re-entries within that window.
+fn follow_spell(h: &mut Household, panel_poor: bool, t: i32, years: u32, panel: &mut PanelTally) {
+    let recording = t >= 0;
+    if recording {
+        if panel_poor && h.last_exit >= 0 {
+            if t as i16 - h.last_exit <= metrics::REENTRY_WINDOW {
+                panel.reentries += 1;
+            }
+            h.last_exit = -1;
+        }
+        if h.panel_poor_prev && !panel_poor {
+            if h.spell == 1 && h.spell_observed {
+                panel.spells_one_year += 1;
+            }
+            if t as i16 + metrics::REENTRY_WINDOW < years as i16 {
+                panel.exits_followed += 1;
+                h.last_exit = t as i16;
+            } else {
+                h.last_exit = -1;
+            }
+        }
+        if h.panel_poor_prev && h.spell == 1 && h.spell_observed {
+            panel.spells_started += 1;
+        }
+    }
+    if panel_poor {
+        if !h.panel_poor_prev {
+            h.spell = 1;
+            h.spell_observed = recording;
+        } else {
+            h.spell = h.spell.saturating_add(1);
+        }
+    } else {
+        h.spell = 0;
+    }
+    h.panel_poor_prev = panel_poor;
 }
 
 /// Reset the whole-horizon history at the end of burn-in.
@@ -1118,6 +1131,37 @@ mod tests {
         let terrain = population::villages(&s.params, 0);
         let h = population::household(&s.params, &terrain, 0, 5);
         (s.params, terrain, h)
+    }
+
+    #[test]
+    fn spells_are_followed_from_observation_to_observation() {
+        let (_, _, mut h) = setup(2);
+        let mut panel = PanelTally::default();
+        // Waves two years apart over a 10-year horizon: not poor in burn-in, poor at
+        // the wave of year 0, out at year 2, poor again at year 4.
+        for (t, poor) in [(-2, false), (0, true), (2, false), (4, true), (6, true)] {
+            follow_spell(&mut h, poor, t, 10, &mut panel);
+        }
+        assert_eq!(panel.spells_started, 2, "the spells of years 0 and 4");
+        assert_eq!(
+            panel.spells_one_year, 1,
+            "only the first is over by its next wave"
+        );
+        assert_eq!(
+            panel.exits_followed, 1,
+            "the exit at 2 has 5 years inside 10"
+        );
+        assert_eq!(panel.reentries, 1, "poor again 2 years after the exit");
+        assert_eq!(h.spell, 2, "the second spell has lasted two waves");
+
+        // An exit whose re-entry window runs past the horizon is not followed.
+        let (_, _, mut h) = setup(2);
+        let mut late = PanelTally::default();
+        for (t, poor) in [(4, false), (6, true), (8, false)] {
+            follow_spell(&mut h, poor, t, 10, &mut late);
+        }
+        assert_eq!((late.spells_started, late.spells_one_year), (1, 1));
+        assert_eq!(late.exits_followed, 0);
     }
 
     #[test]

@@ -65,6 +65,11 @@ pub struct PovertyLine {
     /// The income on which the panel figures (spells, exits, re-entries, the transient
     /// share) are measured.
     pub panel_income: PanelIncome,
+    /// Years between the panel's observations: 1 for an annual panel, 2 for a biennial
+    /// survey such as CFPS. Spells, exits and re-entries are counted only in observed
+    /// years (every `panel_interval`-th year from the first recorded year); the
+    /// transient share always uses every year.
+    pub panel_interval: u32,
 }
 
 /// The income measure of the panel figures.

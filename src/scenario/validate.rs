@@ -118,6 +118,12 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         1.0,
         "annual growth must be in [-0.5, 1]",
     )?;
+    c.count(
+        "poverty_line.panel_interval",
+        u64::from(p.poverty_line.panel_interval),
+        5,
+        "the years between panel observations",
+    )?;
 
     let pop = &p.population;
     for (k, v) in [

@@ -286,3 +286,43 @@ fn panel_income_changes_only_the_panel_figures() {
         );
     }
 }
+
+#[test]
+fn panel_interval_follows_spells_only_from_wave_to_wave() {
+    // The same run seen by an annual and by a biennial panel: every yearly figure and
+    // the transient share (which uses every year) are the same; the biennial panel
+    // sees fewer spells and misses the re-entries that fall between its waves.
+    let dir = tempfile::tempdir().unwrap();
+    let run = |interval: u32| {
+        let text = format!(
+            "extends = {:?}\n[simulation]\nhouseholds = 3000\nreplications = 2\nyears = 10\n\
+             [poverty_line]\npanel_interval = {interval}\n",
+            scenario("calibration.toml")
+        );
+        let f = write(dir.path(), &format!("every{interval}.toml"), &text);
+        let s = Source::new(Some(f)).load().unwrap();
+        runner::run(&s, &Silent).replications
+    };
+    let (annual, biennial) = (run(1), run(2));
+    for (a, b) in annual.iter().zip(&biennial) {
+        assert_eq!(
+            a.years, b.years,
+            "yearly figures do not depend on the panel"
+        );
+        assert_eq!(a.panel.total_squared_gap, b.panel.total_squared_gap);
+        assert_eq!(a.panel.chronic_squared_gap, b.panel.chronic_squared_gap);
+        assert!(
+            b.panel.spells_started < a.panel.spells_started,
+            "waves two years apart see fewer spells: {} vs {}",
+            b.panel.spells_started,
+            a.panel.spells_started
+        );
+        let share = |p: &povsim::metrics::PanelTally| p.reentries as f64 / p.exits_followed as f64;
+        assert!(
+            share(&b.panel) < share(&a.panel),
+            "re-entries between waves are not seen: {} vs {}",
+            share(&b.panel),
+            share(&a.panel)
+        );
+    }
+}
