@@ -9,9 +9,9 @@ targets of PARAMETERS.md, each with the `--set` options that reproduce it:
     python3 scripts/calibration_search.py STUDY_DIR [--top 10]
 
 Distance: the squared misses of the exit share and the re-entry share in units of
-their tolerance (7 points each), plus the squared distance of the transient share
-from its 40-50% band in units of 5 points. A point is within tolerance when each of
-the three terms is below 1.
+their tolerance (7 points each), plus the squared miss of the transient share from
+the middle of its 40-50% band in units of half the band (5 points). A point is
+within tolerance when each of the three terms is below 1.
 """
 
 import argparse
@@ -21,18 +21,39 @@ import pathlib
 import sys
 
 EXIT, REENTRY, TOLERANCE = 0.372, 0.15, 0.07
-TRANSIENT_BAND, BAND_SCALE = (0.40, 0.50), 0.05
+TRANSIENT, HALF_BAND = 0.45, 0.05
 
 
 def terms(m):
     """The three squared misses of one point's summary figures."""
-    low, high = TRANSIENT_BAND
-    t = m["transient_share"]
     return (
         ((m["exit_after_one_year"] - EXIT) / TOLERANCE) ** 2,
         ((m["reentry_within_5y"] - REENTRY) / TOLERANCE) ** 2,
-        (max(0.0, low - t, t - high) / BAND_SCALE) ** 2,
+        ((m["transient_share"] - TRANSIENT) / HALF_BAND) ** 2,
     )
+
+
+def load(study):
+    """The design rows and the summary figures of a finished search, by point."""
+    try:
+        with open(study / "design.csv", newline="") as f:
+            design = {int(r["point"]): r for r in csv.DictReader(f)}
+        figures = collections.defaultdict(dict)
+        with open(study / "results.csv", newline="") as f:
+            for r in csv.DictReader(f):
+                figures[int(r["point"])][r["metric"]] = float(r["mean"])
+    except (OSError, KeyError, ValueError) as e:
+        sys.exit(f"{study}: not a finished povsim sensitivity study ({e})")
+    ranked = sorted((sum(terms(m)), p) for p, m in figures.items() if p in design)
+    if not ranked:
+        sys.exit(f"{study}: no finished points")
+    return design, figures, ranked
+
+
+def best_point(study):
+    """The factor values of a search's point closest to the targets."""
+    design, _, ranked = load(study)
+    return {k: v for k, v in design[ranked[0][1]].items() if k != "point"}
 
 
 def main():
@@ -40,18 +61,7 @@ def main():
     ap.add_argument("study", type=pathlib.Path, help="an LHS study's output folder")
     ap.add_argument("--top", type=int, default=10, help="points to print")
     a = ap.parse_args()
-    try:
-        with open(a.study / "design.csv", newline="") as f:
-            design = {int(r["point"]): r for r in csv.DictReader(f)}
-        figures = collections.defaultdict(dict)
-        with open(a.study / "results.csv", newline="") as f:
-            for r in csv.DictReader(f):
-                figures[int(r["point"])][r["metric"]] = float(r["mean"])
-    except (OSError, KeyError, ValueError) as e:
-        sys.exit(f"{a.study}: not a finished povsim sensitivity study ({e})")
-    ranked = sorted((sum(terms(m)), p) for p, m in figures.items() if p in design)
-    if not ranked:
-        sys.exit(f"{a.study}: no finished points")
+    design, figures, ranked = load(a.study)
     within = sum(1 for _, p in ranked if max(terms(figures[p])) < 1.0)
     print(f"{len(ranked)} points; {within} within tolerance on all three targets")
     print("targets: transient 40-50%, exit after one year 37.2%, re-entry within 5 years 15%")

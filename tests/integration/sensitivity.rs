@@ -225,4 +225,36 @@ fn calibration_search_runs_and_ranks_its_points() {
         2,
         "{text}"
     );
+
+    // The fit starts from the search's best point and only ever reports improvements.
+    let fitted = std::process::Command::new("python3")
+        .arg(script.with_file_name("calibration_fit.py"))
+        .arg(scenario("calibration.toml"))
+        .arg(scenario("calibration_factors.toml"))
+        .arg("--study")
+        .arg(&out)
+        .args(["--households", "300", "--replications", "2"])
+        .args(["--evaluations", "30"])
+        .env("POVSIM", env!("CARGO_BIN_EXE_povsim"))
+        .output()
+        .expect("python3 runs");
+    let text = String::from_utf8_lossy(&fitted.stdout);
+    assert!(
+        fitted.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&fitted.stderr)
+    );
+    let distances: Vec<f64> = text
+        .lines()
+        .filter_map(|l| l.split("distance ").nth(1))
+        .map(|d| d.split([';', ' ']).next().unwrap().parse().unwrap())
+        .collect();
+    assert!(distances.len() >= 2, "{text}");
+    assert!(
+        distances.windows(2).all(|w| w[1] <= w[0]),
+        "the reported distances must not grow: {distances:?}"
+    );
+    let last = text.lines().last().unwrap();
+    assert_eq!(last.matches("--set ").count(), 20, "{text}");
+    assert!(text.contains("best after "), "{text}");
 }
