@@ -326,3 +326,45 @@ fn panel_interval_follows_spells_only_from_wave_to_wave() {
         );
     }
 }
+
+#[test]
+fn calibration_targets_are_met_with_the_default_seed() {
+    // docs/calibration.md: the calibration scenario, as bundled (10,000 households x
+    // 10 years x 20 replications, seed 20200101), meets the three panel targets of
+    // PARAMETERS.md within the stated tolerance. A change to the model or to a
+    // calibrated value that moves a figure out of tolerance fails here.
+    let s = Source::new(Some(scenario("calibration.toml")))
+        .load()
+        .unwrap();
+    let reps = runner::run(&s, &Silent).replications;
+    assert_eq!(reps.len(), 20);
+    let mean = |name: &str| {
+        reps.iter()
+            .map(|r| {
+                povsim::metrics::summary(&r.years, &r.panel)
+                    .into_iter()
+                    .find(|(n, _)| n == name)
+                    .unwrap()
+                    .1
+            })
+            .sum::<f64>()
+            / reps.len() as f64
+    };
+    let (transient, exit, reentry) = (
+        mean("transient_share"),
+        mean("exit_after_one_year"),
+        mean("reentry_within_5y"),
+    );
+    assert!(
+        (0.40..=0.50).contains(&transient),
+        "transient share {transient:.3} outside 40-50%"
+    );
+    assert!(
+        (exit - 0.372).abs() <= 0.07,
+        "exit after one spell {exit:.3}, target 0.372 +- 0.07"
+    );
+    assert!(
+        (reentry - 0.15).abs() <= 0.07,
+        "re-entry within 5 years {reentry:.3}, target 0.15 +- 0.07"
+    );
+}
