@@ -683,11 +683,7 @@ pub fn serve(records: &mut [YearRecord], p: &Params) {
         .iter()
         .enumerate()
         .filter(|(_, r)| r.detected)
-        .map(|(i, r)| Claim {
-            need: r.y_pre,
-            index: i,
-            cost: r.package.cost(),
-        })
+        .map(|(i, r)| Claim::new(r.y_pre, i, r.package.cost()))
         .collect();
     for i in serve_claims(&mut claims, records.len(), p) {
         records[i].served = true;

@@ -253,15 +253,29 @@ pub fn package(
     }
 }
 
-/// A detected household waiting for support: lower `need` is needier.
+/// A detected household waiting for support: lower `need` is needier. Sixteen bytes:
+/// a lean run of a large population holds one for every detected household until
+/// the budget step (twice: the chunk's and the county's list).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Claim {
     /// Pre-support per-capita income.
     pub need: f64,
-    /// Household index in the population.
-    pub index: usize,
-    /// Package cost.
-    pub cost: f64,
+    /// Package cost, to the precision of `f32` (a relative 6e-8: only a claim within
+    /// that of the budget's edge could be decided otherwise than in `f64`).
+    pub cost: f32,
+    /// Household index (`u32`: populations are capped at 100 million households).
+    pub index: u32,
+}
+
+impl Claim {
+    /// A claim of household `index` with its need and package cost.
+    pub fn new(need: f64, index: usize, cost: f64) -> Claim {
+        Claim {
+            need,
+            cost: cost as f32,
+            index: u32::try_from(index).expect("household index fits in u32"),
+        }
+    }
 }
 
 /// Serve claims within `budget`, neediest first; returns the indices served (sorted by
@@ -273,9 +287,9 @@ pub struct Claim {
 /// sort: the range that holds it is halved, each half's cost summed, in expected
 /// linear time; only the last few claims are sorted.
 pub fn allocate(claims: &mut [Claim], budget: f64) -> (Vec<usize>, f64) {
-    let total: f64 = claims.iter().map(|c| c.cost).sum();
+    let total: f64 = claims.iter().map(|c| f64::from(c.cost)).sum();
     if total <= budget {
-        return (claims.iter().map(|c| c.index).collect(), total);
+        return (claims.iter().map(|c| c.index as usize).collect(), total);
     }
     let order = |a: &Claim, b: &Claim| a.need.total_cmp(&b.need).then(a.index.cmp(&b.index));
     // claims[..lo] are the neediest claims and all fit, costing `spent`; the first
@@ -284,7 +298,7 @@ pub fn allocate(claims: &mut [Claim], budget: f64) -> (Vec<usize>, f64) {
     while hi - lo > 32 {
         let mid = lo + (hi - lo) / 2;
         claims[lo..hi].select_nth_unstable_by(mid - lo, order);
-        let part: f64 = claims[lo..mid].iter().map(|c| c.cost).sum();
+        let part: f64 = claims[lo..mid].iter().map(|c| f64::from(c.cost)).sum();
         if spent + part <= budget {
             spent += part;
             lo = mid;
@@ -294,13 +308,14 @@ pub fn allocate(claims: &mut [Claim], budget: f64) -> (Vec<usize>, f64) {
     }
     claims[lo..hi].sort_by(order);
     for c in &claims[lo..hi] {
-        if spent + c.cost > budget {
+        let cost = f64::from(c.cost);
+        if spent + cost > budget {
             break;
         }
-        spent += c.cost;
+        spent += cost;
         lo += 1;
     }
-    let mut served: Vec<usize> = claims[..lo].iter().map(|c| c.index).collect();
+    let mut served: Vec<usize> = claims[..lo].iter().map(|c| c.index as usize).collect();
     served.sort_unstable();
     (served, spent)
 }
@@ -432,11 +447,11 @@ mod tests {
         let mut spent = 0.0;
         let mut served = Vec::new();
         for c in &sorted {
-            if spent + c.cost > budget {
+            if spent + f64::from(c.cost) > budget {
                 break;
             }
-            spent += c.cost;
-            served.push(c.index);
+            spent += f64::from(c.cost);
+            served.push(c.index as usize);
         }
         served.sort_unstable();
         served
@@ -453,19 +468,15 @@ mod tests {
             let claims: Vec<Claim> = raw
                 .iter()
                 .enumerate()
-                .map(|(i, &(need, cost))| Claim {
-                    need: f64::from(need) * 100.0,
-                    index: i,
-                    cost: f64::from(cost),
-                })
+                .map(|(i, &(need, cost))| Claim::new(f64::from(need) * 100.0, i, f64::from(cost)))
                 .collect();
-            let total: f64 = claims.iter().map(|c| c.cost).sum();
+            let total: f64 = claims.iter().map(|c| f64::from(c.cost)).sum();
             let budget = (total * share).floor();
             let expected = allocate_by_sorting(&claims, budget);
             let mut work = claims.clone();
             let (served, spent) = allocate(&mut work, budget);
             proptest::prop_assert_eq!(&served, &expected);
-            let cost: f64 = served.iter().map(|&i| claims[i].cost).sum();
+            let cost: f64 = served.iter().map(|&i| f64::from(claims[i].cost)).sum();
             proptest::prop_assert_eq!(spent, cost);
             proptest::prop_assert!(spent <= budget || served.len() == claims.len());
         }
@@ -474,21 +485,9 @@ mod tests {
     #[test]
     fn budget_serves_neediest_first() {
         let mut claims = vec![
-            Claim {
-                need: 5000.0,
-                index: 0,
-                cost: 100.0,
-            },
-            Claim {
-                need: 1000.0,
-                index: 1,
-                cost: 100.0,
-            },
-            Claim {
-                need: 3000.0,
-                index: 2,
-                cost: 100.0,
-            },
+            Claim::new(5000.0, 0, 100.0),
+            Claim::new(1000.0, 1, 100.0),
+            Claim::new(3000.0, 2, 100.0),
         ];
         let (served, spent) = allocate(&mut claims, 250.0);
         assert_eq!(served, vec![1, 2]);

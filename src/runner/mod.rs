@@ -155,11 +155,10 @@ impl ChunkYear {
 
     /// Their claims, in order; `index` is the position in the chunk.
     fn claims(&self) -> impl Iterator<Item = Claim> + '_ {
-        let held = self.pending.iter().map(|(i, r)| Claim {
-            need: r.y_pre,
-            index: *i,
-            cost: r.package.cost(),
-        });
+        let held = self
+            .pending
+            .iter()
+            .map(|(i, r)| Claim::new(r.y_pre, *i, r.package.cost()));
         held.chain(self.claims.iter().copied())
     }
 }
@@ -284,11 +283,7 @@ fn replication_with(
                     if r.detected {
                         match before {
                             Some(before) => {
-                                part.claims.push(Claim {
-                                    need: r.y_pre,
-                                    index: i,
-                                    cost: r.package.cost(),
-                                });
+                                part.claims.push(Claim::new(r.y_pre, i, r.package.cost()));
                                 *h = before;
                             }
                             None => part.pending.push((i, r)),
@@ -308,12 +303,14 @@ fn replication_with(
         }
 
         // The county serves claims within its budget, neediest first.
-        let mut claims: Vec<Claim> = parts
-            .iter()
-            .flat_map(|part| part.claims())
-            .enumerate()
-            .map(|(k, c)| Claim { index: k, ..c })
-            .collect();
+        let mut claims: Vec<Claim> = Vec::with_capacity(parts.iter().map(ChunkYear::waiting).sum());
+        claims.extend(
+            parts
+                .iter()
+                .flat_map(|part| part.claims())
+                .enumerate()
+                .map(|(k, c)| Claim::new(c.need, k, f64::from(c.cost))),
+        );
         let mut served = vec![false; claims.len()];
         for k in model::serve_claims(&mut claims, n, p) {
             served[k] = true;
@@ -351,7 +348,7 @@ fn replication_with(
                 // A lean run computes the year again: the same state, context and draws
                 // give the same record.
                 for (c, &served) in claims.iter().zip(lean_served) {
-                    let h = &mut hs[c.index];
+                    let h = &mut hs[c.index as usize];
                     let mut r = model::begin(h, &ctx);
                     close(h, &mut r, served);
                 }
