@@ -303,10 +303,10 @@ pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
     };
     let mut h = population::household_from_row(p, &terrain, 0, 0, &row);
     debug_assert_eq!(h.group, group);
-    h.on_dibao = ch.on_dibao;
-    h.monitored = ch.monitored;
-    h.poor_prev = ch.poor_last_year;
-    h.panel_poor_prev = ch.poor_last_year;
+    h.set_on_dibao(ch.on_dibao);
+    h.set_monitored(ch.monitored);
+    h.set_poor_prev(ch.poor_last_year);
+    h.set_panel_poor_prev(ch.poor_last_year);
     h.dibao_access = if ch.dibao_access { 0.0 } else { NEVER as f32 };
     h.jobs = ch.jobs.min(h.labour);
     h.programs = bits(&ch.programs, "household.programs")?;
@@ -462,7 +462,7 @@ pub fn values(r: &YearRecord, tally: &YearTally, h: &Household) -> BTreeMap<Stri
         ("exited", b(r.exited)),
         ("rewarded", b(r.rewarded)),
         ("trained", b(r.trained)),
-        ("monitored_after", b(h.monitored)),
+        ("monitored_after", b(h.monitored())),
         ("motivation_after", f64::from(h.m)),
         ("debt_after", f64::from(h.debt)),
         ("savings_after", f64::from(h.savings)),

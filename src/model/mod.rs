@@ -492,22 +492,22 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
             ctx.dibao_standard,
             f64::from(h.assessed),
             f64::from(h.size),
-            h.on_dibao,
+            h.on_dibao(),
             f64::from(h.dibao_access),
             d.dibao,
         )
     } else {
         policy::DibaoDecision::default()
     };
-    h.on_dibao = dib.enrolled;
+    h.set_on_dibao(dib.enrolled);
     r.on_dibao = dib.enrolled;
     r.dibao = dib.payment;
     r.cover = policy::medical_cover(
         r.medical_bill,
         &cover,
-        h.medical_insured,
-        h.on_dibao || h.monitored,
-        h.on_dibao,
+        h.medical_insured(),
+        h.on_dibao() || h.monitored(),
+        h.on_dibao(),
     );
 
     // 3. Disasters.
@@ -620,7 +620,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
         r.pension = f64::from(h.elderly) * ss.pension.monthly * 12.0;
     }
     r.other_transfers = inc.other_transfers_per_capita * f64::from(h.size) * g;
-    if ss.enabled && ss.agricultural_insurance.enabled && h.agri_insured {
+    if ss.enabled && ss.agricultural_insurance.enabled && h.agri_insured() {
         r.agri = policy::agricultural_insurance(
             &ss.agricultural_insurance,
             expected_farm,
@@ -644,15 +644,15 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
     let shock = r.cover.out_of_pocket + r.disaster_loss > mon.shock_threshold * g;
     let below = r.y_pre < ctx.tau;
     r.at_risk = below || shock;
-    r.risk_group = match (below, h.registered) {
+    r.risk_group = match (below, h.registered()) {
         (true, true) => Some(RiskGroup::UnstableLifted),
         (true, false) => Some(RiskGroup::Marginal),
         (false, _) if shock => Some(RiskGroup::Sudden),
         _ => None,
     };
     if mon.enabled && r.at_risk {
-        r.detected = h.monitored || d.detect < ctx.monitoring.detection;
-        r.newly_detected = r.detected && !h.monitored;
+        r.detected = h.monitored() || d.detect < ctx.monitoring.detection;
+        r.newly_detected = r.detected && !h.monitored();
         if r.detected {
             let size = f64::from(h.size);
             let motivation = p.policy.motivation.enabled.then_some(&p.policy.motivation);
@@ -791,7 +791,7 @@ pub fn finish(
 
     // Status.
     let recording = ctx.t >= 0;
-    if h.registered && !h.poor_prev {
+    if h.registered() && !h.poor_prev() {
         tally.lifted_at_risk += 1;
         if r.poor {
             r.returned = true;
@@ -799,7 +799,7 @@ pub fn finish(
             tally.returns_persons += u64::from(h.size);
         }
     }
-    if !h.registered && !h.poor_prev {
+    if !h.registered() && !h.poor_prev() {
         tally.never_registered_at_risk += 1;
         if r.poor {
             r.new_poor = true;
@@ -808,7 +808,7 @@ pub fn finish(
     }
     if r.new_poor {
         // Newly poor households are put on the register (纳入建档立卡).
-        h.registered = true;
+        h.set_registered(true);
     }
     if r.returned {
         let labour_fall = if r.working < h.prev_working && h.prev_working > 0 {
@@ -883,13 +883,13 @@ pub fn finish(
     }
     if mon.enabled {
         if r.detected {
-            h.monitored = true;
+            h.set_monitored(true);
         }
-        if h.monitored {
+        if h.monitored() {
             if r.y >= ctx.tau {
                 h.years_above = h.years_above.saturating_add(1);
                 if u32::from(h.years_above) >= mon.exit_years {
-                    h.monitored = false;
+                    h.set_monitored(false);
                     h.years_above = 0;
                     r.exited = true;
                     tally.exited += 1;
@@ -899,9 +899,9 @@ pub fn finish(
             }
         }
     } else {
-        h.monitored = false;
+        h.set_monitored(false);
     }
-    tally.monitored += u64::from(h.monitored);
+    tally.monitored += u64::from(h.monitored());
 
     // Program costs and failures.
     let ind = &p.policy.industry;
@@ -963,7 +963,7 @@ pub fn finish(
         h.support_years = 0;
     }
     let mo = &p.policy.motivation;
-    if mo.enabled && (h.registered || h.monitored) {
+    if mo.enabled && (h.registered() || h.monitored()) {
         let works = r.employed > 0 || (r.served && r.package.job > 0.0);
         if works && mo.incentive_reward > 0.0 {
             r.rewarded = true;
@@ -992,7 +992,7 @@ pub fn finish(
         }
         if r.poor {
             h.years_poor = h.years_poor.saturating_add(1);
-        } else if h.poor_prev && h.registered {
+        } else if h.poor_prev() && h.registered() {
             h.lifted_year = ctx.t as i16;
         }
     }
@@ -1014,7 +1014,7 @@ pub fn finish(
     }
 
     // Carry to next year.
-    h.poor_prev = r.poor;
+    h.set_poor_prev(r.poor);
     h.prev_y = r.y as f32;
     h.prev_rigid = r.rigid as f32;
     h.prev_disaster = r.disaster_loss as f32;
@@ -1043,8 +1043,8 @@ fn follow_spell(h: &mut Household, panel_poor: bool, t: i32, years: u32, panel: 
             }
             h.last_exit = -1;
         }
-        if h.panel_poor_prev && !panel_poor {
-            if h.spell == 1 && h.spell_observed {
+        if h.panel_poor_prev() && !panel_poor {
+            if h.spell == 1 && h.spell_observed() {
                 panel.spells_one_year += 1;
             }
             if t as i16 + metrics::REENTRY_WINDOW < years as i16 {
@@ -1054,21 +1054,21 @@ fn follow_spell(h: &mut Household, panel_poor: bool, t: i32, years: u32, panel: 
                 h.last_exit = -1;
             }
         }
-        if h.panel_poor_prev && h.spell == 1 && h.spell_observed {
+        if h.panel_poor_prev() && h.spell == 1 && h.spell_observed() {
             panel.spells_started += 1;
         }
     }
     if panel_poor {
-        if !h.panel_poor_prev {
+        if !h.panel_poor_prev() {
             h.spell = 1;
-            h.spell_observed = recording;
+            h.set_spell_observed(recording);
         } else {
             h.spell = h.spell.saturating_add(1);
         }
     } else {
         h.spell = 0;
     }
-    h.panel_poor_prev = panel_poor;
+    h.set_panel_poor_prev(panel_poor);
 }
 
 /// Reset the whole-horizon history at the end of burn-in.
@@ -1079,7 +1079,7 @@ pub fn start_recording(h: &mut Household) {
     h.years_poor = 0;
     h.sum_relative_income = 0.0;
     h.sum_squared_gap = 0.0;
-    h.spell_observed = false;
+    h.set_spell_observed(false);
 }
 
 /// Close a household's panel figures at the end of the horizon.
@@ -1165,7 +1165,7 @@ mod tests {
         let (p, terrain, mut h) = setup(2);
         let (villages, motivation) = calm(&terrain);
         let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, CALM_COUNTY);
-        h.monitored = true;
+        h.set_monitored(true);
         h.debt = 0.0;
         let rich = ctx.tau * f64::from(h.size) * 3.0;
         let mut exits = Vec::new();
@@ -1177,7 +1177,7 @@ mod tests {
             let (mut tally, mut panel) = (YearTally::default(), PanelTally::default());
             finish(&mut h, &mut r, false, &ctx, &mut tally, &mut panel);
             assert!(r.y >= ctx.tau);
-            exits.push((r.exited, h.monitored));
+            exits.push((r.exited, h.monitored()));
         }
         assert_eq!(exits, vec![(false, true), (true, false), (false, false)]);
     }

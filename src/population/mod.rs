@@ -61,20 +61,9 @@ pub struct Household {
     pub group: Group,
     /// Main cause of poverty when registered (index into `PovertyCauses::shares`), 255 if none.
     pub cause: u8,
-    /// Ever on the poverty register.
-    pub registered: bool,
-    /// Enrolled in basic medical insurance.
-    pub medical_insured: bool,
-    /// Buys agricultural insurance.
-    pub agri_insured: bool,
-    /// Receiving dibao this year.
-    pub on_dibao: bool,
-    /// Under poverty monitoring.
-    pub monitored: bool,
-    /// Poor last year.
-    pub poor_prev: bool,
-    /// Poor last year on the panel income (`poverty_line.panel_income`).
-    pub panel_poor_prev: bool,
+    /// Yes-or-no state, one bit each: see the accessors ([`Household::registered`] and
+    /// the others) below.
+    pub flags: Flags,
     /// A fixed uniform draw: the household is reached by dibao when eligible if this is
     /// below `dibao.coverage`, so exclusion errors persist as they do in practice.
     pub dibao_access: f32,
@@ -90,8 +79,6 @@ pub struct Household {
     pub support_years: u8,
     /// Length of the current poverty spell (years), 0 if not poor.
     pub spell: u8,
-    /// Whether the current spell started inside the observed horizon.
-    pub spell_observed: bool,
     /// Year index in which a registered household last left poverty (脱贫); -1 if it
     /// was lifted before the start.
     pub lifted_year: i16,
@@ -139,6 +126,51 @@ pub struct Household {
     pub sum_relative_income: f32,
     /// Sum over the horizon of the squared normalised poverty gap.
     pub sum_squared_gap: f32,
+}
+
+/// A household's yes-or-no state, one bit each: eight flags in one byte keep the
+/// state compact. Read and set them through [`Household`]'s accessors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flags(u8);
+
+/// For each flag: a getter with the flag's documentation, a setter, and its bit.
+macro_rules! flags {
+    ($($(#[$doc:meta])* $get:ident, $set:ident = $bit:literal;)*) => {
+        impl Household {
+            $(
+                $(#[$doc])*
+                #[inline]
+                pub fn $get(&self) -> bool {
+                    self.flags.0 & (1 << $bit) != 0
+                }
+
+                #[doc = concat!("Set [`Household::", stringify!($get), "`].")]
+                #[inline]
+                pub fn $set(&mut self, on: bool) {
+                    self.flags.0 = (self.flags.0 & !(1 << $bit)) | (u8::from(on) << $bit);
+                }
+            )*
+        }
+    };
+}
+
+flags! {
+    /// Ever on the poverty register.
+    registered, set_registered = 0;
+    /// Enrolled in basic medical insurance.
+    medical_insured, set_medical_insured = 1;
+    /// Buys agricultural insurance.
+    agri_insured, set_agri_insured = 2;
+    /// Receiving dibao this year.
+    on_dibao, set_on_dibao = 3;
+    /// Under poverty monitoring.
+    monitored, set_monitored = 4;
+    /// Poor last year.
+    poor_prev, set_poor_prev = 5;
+    /// Poor last year on the panel income (`poverty_line.panel_income`).
+    panel_poor_prev, set_panel_poor_prev = 6;
+    /// Whether the current spell started inside the observed horizon.
+    spell_observed, set_spell_observed = 7;
 }
 
 /// The villages of one replication.
@@ -383,7 +415,7 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         }
     }
 
-    Household {
+    let mut h = Household {
         id: id as u32,
         village: village as u16,
         size: size as u8,
@@ -393,18 +425,8 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         disabled: disabled as u8,
         head_age: head_age.round() as u8,
         group,
+        flags: Flags::default(),
         cause,
-        registered,
-        medical_insured: u_med < p.policy.social_security.medical_insurance.participation,
-        agri_insured: u_agri
-            < p.policy
-                .social_security
-                .agricultural_insurance
-                .participation,
-        on_dibao: false,
-        monitored: false,
-        poor_prev: false,
-        panel_poor_prev: false,
         dibao_access: u_dibao as f32,
         sick_years: 0,
         jobs: jobs as u8,
@@ -412,7 +434,6 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         years_above: 0,
         support_years: 0,
         spell: 0,
-        spell_observed: false,
         lifted_year: -1,
         returns: 0,
         first_return: -1,
@@ -437,7 +458,17 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         prev_working: 0,
         sum_relative_income: 0.0,
         sum_squared_gap: 0.0,
-    }
+    };
+    h.set_registered(registered);
+    h.set_medical_insured(u_med < p.policy.social_security.medical_insurance.participation);
+    h.set_agri_insured(
+        u_agri
+            < p.policy
+                .social_security
+                .agricultural_insurance
+                .participation,
+    );
+    h
 }
 
 /// Household `id` from a survey row: observed fields from the row, unobserved ones
@@ -462,8 +493,8 @@ pub fn household_from_row(
     };
     h.alpha = (f64::from(h.alpha) - shift(h.group) + shift(group)) as f32;
     h.group = group;
-    h.registered = group == Group::Lifted;
-    if !h.registered {
+    h.set_registered(group == Group::Lifted);
+    if !h.registered() {
         h.cause = 255;
     }
     h.village = row.village as u16;
@@ -480,8 +511,8 @@ pub fn household_from_row(
     h.savings = row.savings as f32;
     h.debt = row.debt as f32;
     h.m = row.motivation as f32;
-    h.medical_insured = row.medical_insured;
-    h.agri_insured = row.agri_insured;
+    h.set_medical_insured(row.medical_insured);
+    h.set_agri_insured(row.agri_insured);
     h.jobs = h.jobs.min(h.labour);
     h
 }
@@ -490,6 +521,35 @@ pub fn household_from_row(
 mod tests {
     use super::*;
     use crate::scenario::Scenario;
+
+    #[test]
+    fn each_flag_has_its_own_bit() {
+        let p = Scenario::baseline().unwrap().params;
+        let terrain = villages(&p, 0);
+        let mut h = household(&p, &terrain, 0, 3);
+        h.flags = Flags::default();
+        type Flag = (fn(&Household) -> bool, fn(&mut Household, bool));
+        let all: [Flag; 8] = [
+            (Household::registered, Household::set_registered),
+            (Household::medical_insured, Household::set_medical_insured),
+            (Household::agri_insured, Household::set_agri_insured),
+            (Household::on_dibao, Household::set_on_dibao),
+            (Household::monitored, Household::set_monitored),
+            (Household::poor_prev, Household::set_poor_prev),
+            (Household::panel_poor_prev, Household::set_panel_poor_prev),
+            (Household::spell_observed, Household::set_spell_observed),
+        ];
+        for (i, (_, set)) in all.iter().enumerate() {
+            set(&mut h, true);
+            for (j, (get, _)) in all.iter().enumerate() {
+                assert_eq!(get(&h), i == j, "setting flag {i} shows in flag {j}");
+            }
+            set(&mut h, false);
+            assert_eq!(h.flags, Flags::default(), "clearing flag {i}");
+        }
+        // The state of a household stays compact (docs/benchmarks.md, memory).
+        assert!(std::mem::size_of::<Household>() <= 104);
+    }
 
     #[test]
     fn household_does_not_depend_on_population_size() {
