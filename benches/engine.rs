@@ -39,8 +39,8 @@ fn household_year(c: &mut Criterion) {
             |hs| {
                 let mut tally = YearTally::default();
                 let mut panel = PanelTally::default();
-                for h in hs.iter_mut() {
-                    let mut r = model::begin(h, &ctx);
+                for (id, h) in (0u32..).zip(hs.iter_mut()) {
+                    let mut r = model::begin(h, id, &ctx);
                     let served = r.detected;
                     model::finish(h, &mut r, served, &ctx, &mut tally, &mut panel);
                 }

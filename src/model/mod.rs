@@ -301,6 +301,9 @@ impl Draws {
 /// Everything that happened to a household in one year.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct YearRecord {
+    /// The household's index in the population, the key of its random streams (the
+    /// state does not keep it: a household's index is its position).
+    pub id: u32,
     /// Year index.
     pub t: i32,
     /// A labour unit retired.
@@ -405,9 +408,11 @@ pub struct YearRecord {
 
 /// Demography, health, disasters, income and the safety net; the household's claim on
 /// monitoring support. Mutates only the state these steps change.
-pub fn begin(h: &mut Household, ctx: &YearContext<'_>) -> YearRecord {
-    let d = Draws::new(ctx.p, ctx.replication, u64::from(h.id), ctx.t);
-    begin_with(h, ctx, d)
+pub fn begin(h: &mut Household, id: u32, ctx: &YearContext<'_>) -> YearRecord {
+    let d = Draws::new(ctx.p, ctx.replication, u64::from(id), ctx.t);
+    let mut r = begin_with(h, ctx, d);
+    r.id = id;
+    r
 }
 
 /// [`begin`] with given draws: policy rule cases fix the year's shocks this way, and

@@ -40,9 +40,6 @@ pub struct Village {
 /// arithmetic is done in `f64`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Household {
-    /// Index in the population, the key of its random streams (`u32`: populations are
-    /// capped at `MAX_HOUSEHOLDS`, 100 million, and four bytes fewer keep it compact).
-    pub id: u32,
     /// Village index.
     pub village: u16,
     /// Persons.
@@ -416,7 +413,6 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
     }
 
     let mut h = Household {
-        id: id as u32,
         village: village as u16,
         size: size as u8,
         labour: labour as u8,
@@ -548,7 +544,7 @@ mod tests {
             assert_eq!(h.flags, Flags::default(), "clearing flag {i}");
         }
         // The state of a household stays compact (docs/benchmarks.md, memory).
-        assert!(std::mem::size_of::<Household>() <= 104);
+        assert!(std::mem::size_of::<Household>() <= 100);
     }
 
     #[test]

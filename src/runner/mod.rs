@@ -163,6 +163,12 @@ impl ChunkYear {
     }
 }
 
+/// The index in the population of household `i` of chunk `chunk`: the key of its
+/// random streams (populations are capped at 100 million, so it fits `u32`).
+fn household_id(chunk: usize, i: usize) -> u32 {
+    (chunk * CHUNK + i) as u32
+}
+
 /// Household-years simulated per replication, burn-in included.
 pub fn household_years_per_replication(s: &Scenario) -> u64 {
     let sim = &s.params.simulation;
@@ -271,7 +277,8 @@ fn replication_with(
         // their state as it was before the year, to compute the year again after it.
         let mut parts: Vec<ChunkYear> = pop
             .par_chunks_mut(CHUNK)
-            .map(|hs| {
+            .enumerate()
+            .map(|(chunk, hs)| {
                 let mut part = ChunkYear::default();
                 // A stopped run is abandoned: skip the work, not just the next year.
                 if observer.cancelled() {
@@ -279,7 +286,7 @@ fn replication_with(
                 }
                 for (i, h) in hs.iter_mut().enumerate() {
                     let before = lean.then(|| h.clone());
-                    let mut r = model::begin(h, &ctx);
+                    let mut r = model::begin(h, household_id(chunk, i), &ctx);
                     if r.detected {
                         match before {
                             Some(before) => {
@@ -327,7 +334,8 @@ fn replication_with(
         pop.par_chunks_mut(CHUNK)
             .zip(parts.par_iter_mut())
             .zip(offsets.par_iter())
-            .for_each(|((hs, part), &offset)| {
+            .enumerate()
+            .for_each(|(chunk, ((hs, part), &offset))| {
                 let ChunkYear {
                     tally,
                     panel,
@@ -348,8 +356,9 @@ fn replication_with(
                 // A lean run computes the year again: the same state, context and draws
                 // give the same record.
                 for (c, &served) in claims.iter().zip(lean_served) {
-                    let h = &mut hs[c.index as usize];
-                    let mut r = model::begin(h, &ctx);
+                    let i = c.index as usize;
+                    let mut r = model::begin(&mut hs[i], household_id(chunk, i), &ctx);
+                    let h = &mut hs[i];
                     close(h, &mut r, served);
                 }
                 *pending = Vec::new();
@@ -390,8 +399,8 @@ mod tests {
         s.params.simulation.years = 4;
         let seen = |lean: bool| {
             let records = Mutex::new(Vec::new());
-            let keep = |_: u32, h: &Household, r: &YearRecord| {
-                records.lock().unwrap().push((h.id, r.clone()));
+            let keep = |_: u32, _: &Household, r: &YearRecord| {
+                records.lock().unwrap().push((r.id, r.clone()));
             };
             let rep = replication_with(&s, 1, &Silent, Some(&keep), lean);
             let mut records = records.into_inner().unwrap();

@@ -40,7 +40,7 @@ pub struct Year {
 pub fn trace(s: &Scenario, replication: u32, id: u64) -> Vec<Year> {
     let seen = Mutex::new(Vec::new());
     let keep = |_: u32, h: &Household, r: &YearRecord| {
-        if u64::from(h.id) == id
+        if u64::from(r.id) == id
             && let Ok(mut v) = seen.lock()
         {
             v.push(Year {
@@ -62,9 +62,9 @@ type Flags = (bool, bool, bool, bool);
 pub fn find(s: &Scenario, replication: u32, what: Find) -> Option<u64> {
     // Per household: (returned, served after returning, ever poor, served).
     let flags: Mutex<BTreeMap<u64, Flags>> = Mutex::new(BTreeMap::new());
-    let look = |_: u32, h: &Household, r: &YearRecord| {
+    let look = |_: u32, _: &Household, r: &YearRecord| {
         if let Ok(mut m) = flags.lock() {
-            let f = m.entry(u64::from(h.id)).or_default();
+            let f = m.entry(u64::from(r.id)).or_default();
             f.1 |= f.0 && r.served;
             f.0 |= r.returned;
             f.2 |= r.poor;

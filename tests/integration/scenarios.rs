@@ -121,9 +121,9 @@ fn policy_variants_face_the_same_shocks() {
     use std::sync::Mutex;
     let shocks = |s: &Scenario| {
         let seen = Mutex::new(Vec::new());
-        let f = |_r: u32, h: &povsim::population::Household, rec: &povsim::model::YearRecord| {
+        let f = |_r: u32, _: &povsim::population::Household, rec: &povsim::model::YearRecord| {
             seen.lock().unwrap().push((
-                h.id,
+                rec.id,
                 rec.t,
                 rec.ill,
                 rec.illness_cost.to_bits(),

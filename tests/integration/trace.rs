@@ -23,8 +23,8 @@ fn trace_agrees_with_the_engines_records() {
     let s = small();
     let id = trace::find(&s, 1, Find::Returned).expect("some household returns");
     let engine = Mutex::new(Vec::new());
-    let keep = |_: u32, h: &Household, r: &YearRecord| {
-        if u64::from(h.id) == id {
+    let keep = |_: u32, _: &Household, r: &YearRecord| {
+        if u64::from(r.id) == id {
             engine.lock().unwrap().push(r.clone());
         }
     };
