@@ -307,7 +307,7 @@ pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
     h.set_monitored(ch.monitored);
     h.set_poor_prev(ch.poor_last_year);
     h.set_panel_poor_prev(ch.poor_last_year);
-    h.dibao_access = if ch.dibao_access { 0.0 } else { NEVER as f32 };
+    h.dibao_access = population::Draw16::new(if ch.dibao_access { 0.0 } else { 1.0 });
     h.jobs = ch.jobs.min(h.labour);
     h.programs = bits(&ch.programs, "household.programs")?;
     h.u = ch.u as f32;
@@ -463,7 +463,7 @@ pub fn values(r: &YearRecord, tally: &YearTally, h: &Household) -> BTreeMap<Stri
         ("rewarded", b(r.rewarded)),
         ("trained", b(r.trained)),
         ("monitored_after", b(h.monitored())),
-        ("motivation_after", f64::from(h.m)),
+        ("motivation_after", h.m.get()),
         ("debt_after", f64::from(h.debt)),
         ("savings_after", f64::from(h.savings)),
         ("programs_after", f64::from(h.programs.count_ones())),

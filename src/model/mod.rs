@@ -11,7 +11,7 @@
 
 use crate::metrics::{self, Cause, Falls, PanelTally, Program, RiskGroup, YearTally};
 use crate::policy::{self, Claim, EffectiveMonitoring, HealthCover, Package};
-use crate::population::{self, Household, Village};
+use crate::population::{self, Half, Household, Share16, Village, Year8};
 use crate::rng::{self, Kind, Stream};
 use crate::scenario::Params;
 use crate::scenario::params::{Actor, Hazard, PanelIncome};
@@ -498,7 +498,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
             f64::from(h.assessed),
             f64::from(h.size),
             h.on_dibao(),
-            f64::from(h.dibao_access),
+            h.dibao_access.get(),
             d.dibao,
         )
     } else {
@@ -543,7 +543,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
     };
     let multiplier =
         (f64::from(h.alpha) + f64::from(h.u) + transitory - ctx.variance_correction).exp();
-    let irrigated = f64::from(h.irrigated);
+    let irrigated = h.irrigated.get();
     let per_mu =
         irrigated * inc.farm_net_per_mu_irrigated + (1.0 - irrigated) * inc.farm_net_per_mu_dry;
     let expected_farm = f64::from(h.land) * per_mu * g * multiplier;
@@ -579,7 +579,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
             p,
             ctx.employment_logit,
             f64::from(h.skill),
-            f64::from(h.m),
+            h.m.get(),
         );
         let mut find = if p_star >= 1.0 {
             1.0
@@ -612,7 +612,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
             let mut income = prog.income_mean
                 * g
                 * (s * d.program - s * s / 2.0).exp()
-                * (1.0 + prog.motivation_effect * (f64::from(h.m) - 0.5));
+                * (1.0 + prog.motivation_effect * (h.m.get() - 0.5));
             if ctx.county.failed & (1 << i) != 0 {
                 income *= prog.failure_income_share;
                 r.programs_failed |= 1 << i;
@@ -817,26 +817,25 @@ pub fn finish(
     }
     if r.returned {
         let labour_fall = if r.working < h.prev_working && h.prev_working > 0 {
-            f64::from(h.prev_wage) * f64::from(h.prev_working - r.working)
-                / f64::from(h.prev_working)
+            h.prev_wage.get() * f64::from(h.prev_working - r.working) / f64::from(h.prev_working)
         } else {
             0.0
         };
-        let wage_fall = f64::from(h.prev_wage) - r.wage;
+        let wage_fall = h.prev_wage.get() - r.wage;
         let labour = labour_fall.min(wage_fall.max(0.0));
         let cause = metrics::attribute(&Falls {
-            illness: r.rigid - f64::from(h.prev_rigid),
-            disaster: r.disaster_loss - f64::from(h.prev_disaster),
+            illness: r.rigid - h.prev_rigid.get(),
+            disaster: r.disaster_loss - h.prev_disaster.get(),
             job: wage_fall - labour,
-            program: f64::from(h.prev_industry) - r.industry,
+            program: h.prev_industry.get() - r.industry,
             labour,
-            total: (f64::from(h.prev_y) - r.y) * size,
+            total: (h.prev_y.get() - r.y) * size,
         });
         r.cause = Some(cause);
         tally.causes[cause as usize] += 1;
         if recording {
             if h.returns == 0 {
-                h.first_return = ctx.t as i16;
+                h.first_return = Year8::new(ctx.t as i16);
             }
             h.returns = h.returns.saturating_add(1);
         }
@@ -952,7 +951,7 @@ pub fn finish(
     tally.actors[Actor::Households as usize] += r.cover.out_of_pocket - medical_relief;
 
     // Motivation.
-    let mut m = f64::from(h.m);
+    let mut m = h.m.get();
     let beh = &p.behaviour;
     if beh.neighbours.enabled {
         m += beh.neighbours.pull * (ctx.village_motivation[h.village as usize] - m);
@@ -982,8 +981,8 @@ pub fn finish(
             tally.spend(Program::Training, Actor::Government, mo.training_cost);
         }
     }
-    h.m = m.clamp(0.0, 1.0) as f32;
-    r.motivation = f64::from(h.m);
+    h.m = Share16::new(m);
+    r.motivation = h.m.get();
 
     // Tallies.
     tally.households += 1;
@@ -998,7 +997,7 @@ pub fn finish(
         if r.poor {
             h.years_poor = h.years_poor.saturating_add(1);
         } else if h.poor_prev() && h.registered() {
-            h.lifted_year = ctx.t as i16;
+            h.lifted_year = Year8::new(ctx.t as i16);
         }
     }
 
@@ -1020,11 +1019,11 @@ pub fn finish(
 
     // Carry to next year.
     h.set_poor_prev(r.poor);
-    h.prev_y = r.y as f32;
-    h.prev_rigid = r.rigid as f32;
-    h.prev_disaster = r.disaster_loss as f32;
-    h.prev_wage = r.wage as f32;
-    h.prev_industry = r.industry as f32;
+    h.prev_y = Half::new(r.y);
+    h.prev_rigid = Half::new(r.rigid);
+    h.prev_disaster = Half::new(r.disaster_loss);
+    h.prev_wage = Half::new(r.wage);
+    h.prev_industry = Half::new(r.industry);
     h.prev_working = r.working;
     let topup_paid = if r.served {
         r.package.topup + r.package.conditional
@@ -1042,11 +1041,11 @@ pub fn finish(
 fn follow_spell(h: &mut Household, panel_poor: bool, t: i32, years: u32, panel: &mut PanelTally) {
     let recording = t >= 0;
     if recording {
-        if panel_poor && h.last_exit >= 0 {
-            if t as i16 - h.last_exit <= metrics::REENTRY_WINDOW {
+        if panel_poor && h.last_exit.get() >= 0 {
+            if t as i16 - h.last_exit.get() <= metrics::REENTRY_WINDOW {
                 panel.reentries += 1;
             }
-            h.last_exit = -1;
+            h.last_exit = Year8::NONE;
         }
         if h.panel_poor_prev() && !panel_poor {
             if h.spell == 1 && h.spell_observed() {
@@ -1054,9 +1053,9 @@ fn follow_spell(h: &mut Household, panel_poor: bool, t: i32, years: u32, panel: 
             }
             if t as i16 + metrics::REENTRY_WINDOW < years as i16 {
                 panel.exits_followed += 1;
-                h.last_exit = t as i16;
+                h.last_exit = Year8::new(t as i16);
             } else {
-                h.last_exit = -1;
+                h.last_exit = Year8::NONE;
             }
         }
         if h.panel_poor_prev() && h.spell == 1 && h.spell_observed() {
@@ -1079,8 +1078,8 @@ fn follow_spell(h: &mut Household, panel_poor: bool, t: i32, years: u32, panel: 
 /// Reset the whole-horizon history at the end of burn-in.
 pub fn start_recording(h: &mut Household) {
     h.returns = 0;
-    h.first_return = -1;
-    h.last_exit = -1;
+    h.first_return = Year8::NONE;
+    h.last_exit = Year8::NONE;
     h.years_poor = 0;
     h.sum_relative_income = 0.0;
     h.sum_squared_gap = 0.0;
@@ -1093,7 +1092,7 @@ pub fn close_panel(h: &Household, years: u32, panel: &mut PanelTally) {
         panel.initially_lifted += 1;
         if h.returns > 0 {
             panel.ever_returned += 1;
-            panel.years_to_first_return += (h.first_return + 1) as u64;
+            panel.years_to_first_return += (h.first_return.get() + 1) as u64;
         }
     }
     // Jalan and Ravallion (1998, J. Dev. Econ. 58): total poverty is the mean over

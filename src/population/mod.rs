@@ -36,8 +36,9 @@ pub struct Village {
     pub dry: bool,
 }
 
-/// One household's state. Money in CNY; `f32` keeps the population compact and
-/// arithmetic is done in `f64`.
+/// One household's state, 80 bytes. Money in CNY; `f32` keeps the population compact
+/// and arithmetic is done in `f64`; shares, last year's income components and year
+/// indices are kept in 16 or 8 bits (the types below), where the model needs no more.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Household {
     /// Village index.
@@ -63,7 +64,7 @@ pub struct Household {
     pub flags: Flags,
     /// A fixed uniform draw: the household is reached by dibao when eligible if this is
     /// below `dibao.coverage`, so exclusion errors persist as they do in practice.
-    pub dibao_access: f32,
+    pub dibao_access: Draw16,
     /// Further years a labour unit stays out of work after an illness.
     pub sick_years: u8,
     /// Jobs held by labour units (wage or migrant work), persistent across years.
@@ -78,13 +79,13 @@ pub struct Household {
     pub spell: u8,
     /// Year index in which a registered household last left poverty (脱贫); -1 if it
     /// was lifted before the start.
-    pub lifted_year: i16,
+    pub lifted_year: Year8,
     /// Number of returns to poverty over the horizon.
     pub returns: u8,
     /// Year index of the first return, -1 if none.
-    pub first_return: i16,
+    pub first_return: Year8,
     /// Year index of the last exit from poverty still open for re-entry, -1 if none.
-    pub last_exit: i16,
+    pub last_exit: Year8,
     /// Years poor over the horizon.
     pub years_poor: u8,
     /// Skill, in years of schooling.
@@ -92,7 +93,7 @@ pub struct Household {
     /// Cultivated land (mu).
     pub land: f32,
     /// Irrigated share of the land.
-    pub irrigated: f32,
+    pub irrigated: Share16,
     /// Productive assets (CNY).
     pub assets: f32,
     /// Savings (CNY).
@@ -104,25 +105,105 @@ pub struct Household {
     /// Permanent log-income effect, including the group shift.
     pub alpha: f32,
     /// Motivation in [0, 1].
-    pub m: f32,
+    pub m: Share16,
     /// Last year's per-capita income without dibao, as assessed for dibao.
     pub assessed: f32,
     /// Last year's per-capita net income.
-    pub prev_y: f32,
+    pub prev_y: Half,
     /// Last year's counted rigid spending (CNY).
-    pub prev_rigid: f32,
+    pub prev_rigid: Half,
     /// Last year's disaster loss (CNY).
-    pub prev_disaster: f32,
+    pub prev_disaster: Half,
     /// Last year's wage income (CNY).
-    pub prev_wage: f32,
+    pub prev_wage: Half,
     /// Last year's industry income (CNY).
-    pub prev_industry: f32,
+    pub prev_industry: Half,
     /// Last year's working labour units.
     pub prev_working: u8,
     /// Sum over the horizon of `y_t / z_t`, for the chronic/transient split.
     pub sum_relative_income: f32,
     /// Sum over the horizon of the squared normalised poverty gap.
     pub sum_squared_gap: f32,
+}
+
+/// A value rounded to 8 significant bits (bfloat16: the upper half of an `f32`, to
+/// nearest), for last year's income components, which only decide which component of
+/// a fall was the largest (a return's main cause): a relative 0.4% at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Half(u16);
+
+impl Half {
+    /// `x` rounded; finite values below 1e30 in magnitude.
+    pub fn new(x: f64) -> Half {
+        let bits = (x as f32).to_bits();
+        Half((bits.wrapping_add(0x7fff + ((bits >> 16) & 1)) >> 16) as u16)
+    }
+
+    /// The stored value.
+    pub fn get(self) -> f64 {
+        f64::from(f32::from_bits(u32::from(self.0) << 16))
+    }
+}
+
+/// A share in [0, 1] in 16-bit fixed point, to 1/60,000 (rounded to nearest), so that
+/// shares such as 0.5, 0.25, 0.1 or 1/3 of a case file are exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Share16(u16);
+
+impl Share16 {
+    const ONE: f64 = 60_000.0;
+
+    /// `x`, clamped to [0, 1].
+    pub fn new(x: f64) -> Share16 {
+        Share16((x.clamp(0.0, 1.0) * Self::ONE).round() as u16)
+    }
+
+    /// The stored share.
+    pub fn get(self) -> f64 {
+        f64::from(self.0) / Self::ONE
+    }
+}
+
+/// A uniform draw in [0, 1) in 16 bits, compared with probabilities (`draw < p`): kept
+/// as the middle of its 1/65,535 bin, so it lies strictly inside (0, 1) and a
+/// probability of 0 reaches no one and of 1 everyone; `Draw16::new(1.0)` is a draw
+/// that no probability reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Draw16(u16);
+
+impl Draw16 {
+    /// The bin of `u` (values of 1 or more: never reached).
+    pub fn new(u: f64) -> Draw16 {
+        Draw16((u.max(0.0) * 65535.0).floor().min(65535.0) as u16)
+    }
+
+    /// The middle of the bin; above 1 for a draw that no probability reaches.
+    pub fn get(self) -> f64 {
+        (f64::from(self.0) + 0.5) / 65535.0
+    }
+}
+
+/// A year index from -51 to 204 in one byte: every year of a run (burn-in of at most
+/// 50 years, horizons of at most 200) and the sentinel -1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Year8(u8);
+
+impl Year8 {
+    const OFFSET: i16 = 51;
+
+    /// The sentinel -1: none, or before the start.
+    pub const NONE: Year8 = Year8((Self::OFFSET - 1) as u8);
+
+    /// Year index `t`.
+    pub fn new(t: i16) -> Year8 {
+        debug_assert!((-Self::OFFSET..=255 - Self::OFFSET).contains(&t));
+        Year8((t + Self::OFFSET).clamp(0, 255) as u8)
+    }
+
+    /// The year index.
+    pub fn get(self) -> i16 {
+        i16::from(self.0) - Self::OFFSET
+    }
 }
 
 /// A household's yes-or-no state, one bit each: eight flags in one byte keep the
@@ -423,34 +504,34 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         group,
         flags: Flags::default(),
         cause,
-        dibao_access: u_dibao as f32,
+        dibao_access: Draw16::new(u_dibao),
         sick_years: 0,
         jobs: jobs as u8,
         programs,
         years_above: 0,
         support_years: 0,
         spell: 0,
-        lifted_year: -1,
+        lifted_year: Year8::NONE,
         returns: 0,
-        first_return: -1,
-        last_exit: -1,
+        first_return: Year8::NONE,
+        last_exit: Year8::NONE,
         years_poor: 0,
         skill: skill as f32,
         land: land as f32,
-        irrigated: irrigated as f32,
+        irrigated: Share16::new(irrigated),
         assets: assets as f32,
         savings: savings as f32,
         debt: 0.0,
         u: u0 as f32,
         alpha: alpha as f32,
-        m: m as f32,
+        m: Share16::new(m),
         // Assessed above any dibao standard until a first year is observed (burn-in).
         assessed: crate::policy::NOT_ASSESSED,
-        prev_y: 0.0,
-        prev_rigid: 0.0,
-        prev_disaster: 0.0,
-        prev_wage: 0.0,
-        prev_industry: 0.0,
+        prev_y: Half::default(),
+        prev_rigid: Half::default(),
+        prev_disaster: Half::default(),
+        prev_wage: Half::default(),
+        prev_industry: Half::default(),
         prev_working: 0,
         sum_relative_income: 0.0,
         sum_squared_gap: 0.0,
@@ -502,11 +583,11 @@ pub fn household_from_row(
     h.disabled = row.disabled;
     h.skill = row.schooling as f32;
     h.land = row.land as f32;
-    h.irrigated = row.irrigated_share as f32;
+    h.irrigated = Share16::new(row.irrigated_share);
     h.assets = row.assets as f32;
     h.savings = row.savings as f32;
     h.debt = row.debt as f32;
-    h.m = row.motivation as f32;
+    h.m = Share16::new(row.motivation);
     h.set_medical_insured(row.medical_insured);
     h.set_agri_insured(row.agri_insured);
     h.jobs = h.jobs.min(h.labour);
@@ -517,6 +598,38 @@ pub fn household_from_row(
 mod tests {
     use super::*;
     use crate::scenario::Scenario;
+
+    #[test]
+    fn compact_values_keep_what_the_model_needs() {
+        // Last year's income components: within 0.4% (8 significant bits), signs kept.
+        for x in [0.0, 1.0, -1.0, 3.7, 999.5, 18_000.0, -52_345.6, 1.0e7] {
+            let y = Half::new(x).get();
+            assert!((y - x).abs() <= x.abs() / 256.0, "{x} -> {y}");
+        }
+        // Shares: decimal shares exact, the rest to 1/60,000, clamped to [0, 1].
+        for x in [0.0, 0.1, 0.25, 0.5, 0.75, 1.0] {
+            assert_eq!(Share16::new(x).get(), x);
+        }
+        assert!((Share16::new(1.0 / 3.0).get() - 1.0 / 3.0).abs() < 1e-12);
+        assert!((Share16::new(0.123_456).get() - 0.123_456).abs() <= 0.5 / 60_000.0);
+        assert_eq!(Share16::new(1.5).get(), 1.0);
+        assert_eq!(Share16::new(-0.2).get(), 0.0);
+        // Draws: strictly inside (0, 1), so probability 0 reaches no one and 1 everyone;
+        // a draw of 1 is reached by no probability.
+        for u in [0.0, 1e-9, 0.3, 0.999_999_9] {
+            let d = Draw16::new(u).get();
+            assert!(
+                d > 0.0 && d < 1.0 && (d - u).abs() < 1.0 / 65_535.0,
+                "{u} -> {d}"
+            );
+        }
+        assert!(Draw16::new(1.0).get() > 1.0);
+        // Year indices: every year of a run and the sentinel.
+        for t in -51..=204 {
+            assert_eq!(Year8::new(t).get(), t);
+        }
+        assert_eq!(Year8::NONE.get(), -1);
+    }
 
     #[test]
     fn each_flag_has_its_own_bit() {
@@ -544,7 +657,11 @@ mod tests {
             assert_eq!(h.flags, Flags::default(), "clearing flag {i}");
         }
         // The state of a household stays compact (docs/benchmarks.md, memory).
-        assert!(std::mem::size_of::<Household>() <= 100);
+        assert!(
+            std::mem::size_of::<Household>() <= 80,
+            "{}",
+            std::mem::size_of::<Household>()
+        );
     }
 
     #[test]

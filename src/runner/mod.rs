@@ -183,7 +183,7 @@ fn village_motivation(pop: &[Household], villages: usize) -> Vec<f64> {
             let mut acc = vec![(0.0, 0u64); villages];
             for h in chunk {
                 let a = &mut acc[h.village as usize];
-                a.0 += f64::from(h.m);
+                a.0 += h.m.get();
                 a.1 += 1;
             }
             acc

@@ -102,7 +102,7 @@ pub fn narrative(s: &Scenario, id: u64, years: &[Year]) -> String {
         h.labour,
         h.head_age,
         h.land,
-        h.irrigated * 100.0,
+        h.irrigated.get() * 100.0,
         cny(f64::from(h.assets)),
     );
     for y in years {
