@@ -75,7 +75,8 @@ pub struct Household {
     pub years_above: u8,
     /// Consecutive years of unconditional support.
     pub support_years: u8,
-    /// Length of the current poverty spell (years), 0 if not poor.
+    /// Length of the current poverty spell on the panel, in observations (years for an
+    /// annual panel), 0 if not poor.
     pub spell: u8,
     /// Year index in which a registered household last left poverty (脱贫); -1 if it
     /// was lifted before the start.

@@ -357,8 +357,8 @@ fn replication_with(
                 // give the same record.
                 for (c, &served) in claims.iter().zip(lean_served) {
                     let i = c.index as usize;
-                    let mut r = model::begin(&mut hs[i], household_id(chunk, i), &ctx);
                     let h = &mut hs[i];
+                    let mut r = model::begin(h, household_id(chunk, i), &ctx);
                     close(h, &mut r, served);
                 }
                 *pending = Vec::new();
