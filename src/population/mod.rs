@@ -187,7 +187,8 @@ impl Draw16 {
 }
 
 /// A year index from -51 to 204 in one byte: every year of a run (burn-in of at most
-/// 50 years, horizons of at most 200) and the sentinel -1.
+/// `MAX_BURN_IN_YEARS` = 50 years, horizons of at most `MAX_YEARS` = 200) and the
+/// sentinel -1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Year8(u8);
 
@@ -627,8 +628,10 @@ mod tests {
             );
         }
         assert!(Draw16::new(1.0).get() > 1.0);
-        // Year indices: every year of a run and the sentinel.
-        for t in -51..=204 {
+        // Year indices: every year a run can have (scenario limits) and the sentinel.
+        let first = -(crate::scenario::MAX_BURN_IN_YEARS as i16);
+        let last = crate::scenario::MAX_YEARS as i16 - 1;
+        for t in first..=last {
             assert_eq!(Year8::new(t).get(), t);
         }
         assert_eq!(Year8::NONE.get(), -1);

@@ -23,6 +23,7 @@ use toml::Value;
 pub use error::{Origin, ScenarioError};
 pub use params::Params;
 use tree::{Flat, Leaf, RawFile};
+pub use validate::{MAX_BURN_IN_YEARS, MAX_YEARS};
 
 /// The bundled baseline, the default of every parameter.
 pub const BASELINE_TOML: &str = include_str!("../../scenarios/baseline.toml");

@@ -5,7 +5,10 @@ use super::params::Params;
 
 /// Largest population a run may ask for; memory and time are checked later too.
 pub const MAX_HOUSEHOLDS: u64 = 100_000_000;
-const MAX_YEARS: u32 = 200;
+/// Longest horizon a run may ask for (years).
+pub const MAX_YEARS: u32 = 200;
+/// Longest burn-in (years).
+pub const MAX_BURN_IN_YEARS: u32 = 50;
 const MAX_REPLICATIONS: u32 = 100_000;
 
 struct Checker<'a> {
@@ -91,7 +94,7 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         65_535,
         "the number of villages",
     )?;
-    if s.burn_in_years > 50 {
+    if s.burn_in_years > MAX_BURN_IN_YEARS {
         return Err(c.fail(
             "simulation.burn_in_years",
             s.burn_in_years,

@@ -182,6 +182,18 @@ fn bad_study_input_is_named() {
         .stderr(predicates::str::contains("not a study directory"));
 }
 
+/// Run a Python script; it must succeed. Its standard output.
+fn python(cmd: &mut std::process::Command) -> String {
+    let done = cmd.output().expect("python3 runs");
+    let text = String::from_utf8_lossy(&done.stdout).into_owned();
+    assert!(
+        done.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    text
+}
+
 #[test]
 fn calibration_search_runs_and_ranks_its_points() {
     // The search docs/calibration.md describes, at toy sizes: the factors file is
@@ -206,17 +218,11 @@ fn calibration_search_runs_and_ranks_its_points() {
         .assert()
         .success();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/calibration_search.py");
-    let ranked = std::process::Command::new("python3")
-        .arg(&script)
-        .arg(&out)
-        .args(["--top", "2"])
-        .output()
-        .expect("python3 runs");
-    let text = String::from_utf8_lossy(&ranked.stdout);
-    assert!(
-        ranked.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&ranked.stderr)
+    let text = python(
+        std::process::Command::new("python3")
+            .arg(&script)
+            .arg(&out)
+            .args(["--top", "2"]),
     );
     assert!(text.starts_with("4 points;"), "{text}");
     assert_eq!(
@@ -227,22 +233,16 @@ fn calibration_search_runs_and_ranks_its_points() {
     );
 
     // The fit starts from the search's best point and only ever reports improvements.
-    let fitted = std::process::Command::new("python3")
-        .arg(script.with_file_name("calibration_fit.py"))
-        .arg(scenario("calibration.toml"))
-        .arg(scenario("calibration_factors.toml"))
-        .arg("--study")
-        .arg(&out)
-        .args(["--households", "300", "--replications", "2"])
-        .args(["--evaluations", "30"])
-        .env("POVSIM", env!("CARGO_BIN_EXE_povsim"))
-        .output()
-        .expect("python3 runs");
-    let text = String::from_utf8_lossy(&fitted.stdout);
-    assert!(
-        fitted.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&fitted.stderr)
+    let text = python(
+        std::process::Command::new("python3")
+            .arg(script.with_file_name("calibration_fit.py"))
+            .arg(scenario("calibration.toml"))
+            .arg(scenario("calibration_factors.toml"))
+            .arg("--study")
+            .arg(&out)
+            .args(["--households", "300", "--replications", "2"])
+            .args(["--evaluations", "30"])
+            .env("POVSIM", env!("CARGO_BIN_EXE_povsim")),
     );
     let distances: Vec<f64> = text
         .lines()
