@@ -84,6 +84,8 @@ pub struct YearContext<'a> {
     pub programs: Vec<&'a crate::scenario::params::Program>,
     /// Index of the program monitored households join, if any.
     pub enrol_program: Option<usize>,
+    /// The panel observes this year (every `poverty_line.panel_interval` years).
+    pub panel_observed: bool,
 }
 
 /// Stream year for year index `t` (burn-in years come first).
@@ -135,6 +137,7 @@ impl<'a> YearContext<'a> {
             employment_logit: population::employment_base_logit(p),
             programs: p.policy.industry.programs.values().collect(),
             enrol_program,
+            panel_observed: t.rem_euclid(p.poverty_line.panel_interval as i32) == 0,
         }
     }
 }
@@ -1013,7 +1016,7 @@ pub fn finish(
         h.sum_relative_income += (y_panel / ctx.z) as f32;
         h.sum_squared_gap += ((1.0 - y_panel / ctx.z).clamp(0.0, 1.0)).powi(2) as f32;
     }
-    if ctx.t.rem_euclid(p.poverty_line.panel_interval as i32) == 0 {
+    if ctx.panel_observed {
         follow_spell(h, y_panel < ctx.z, ctx.t, p.simulation.years, panel);
     }
 
