@@ -46,9 +46,8 @@ def load_factors(path):
 class Model:
     """The calibration scenario as a function of the factors scaled to [0, 1]."""
 
-    def __init__(self, a, factors):
-        self.a, self.factors, self.cache = a, factors, {}
-        self.tmp = tempfile.mkdtemp(prefix="povsim-fit-")
+    def __init__(self, a, factors, tmp):
+        self.a, self.factors, self.tmp, self.cache = a, factors, tmp, {}
         self.evaluations = 0
 
     def values(self, x):
@@ -145,7 +144,12 @@ def main():
         x0 = [(float(start[k]) - lo) / (hi - lo) for k, lo, hi in factors]
     else:
         x0 = [0.5] * len(factors)
-    model = Model(a, factors)
+    with tempfile.TemporaryDirectory(prefix="povsim-fit-") as tmp:
+        fit(a, x0, Model(a, factors, tmp))
+
+
+def fit(a, x0, model):
+    """Run the search from `x0` and print its progress and the best point."""
 
     def report(scored):
         d, x = scored

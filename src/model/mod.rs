@@ -1013,8 +1013,9 @@ pub fn finish(
         PanelIncome::BeforeMedical => r.y + r.rigid / size,
     };
     if recording {
-        h.sum_relative_income += (y_panel / ctx.z) as f32;
-        h.sum_squared_gap += ((1.0 - y_panel / ctx.z).clamp(0.0, 1.0)).powi(2) as f32;
+        let relative = y_panel / ctx.z;
+        h.sum_relative_income += relative as f32;
+        h.sum_squared_gap += (1.0 - relative).clamp(0.0, 1.0).powi(2) as f32;
     }
     if ctx.panel_observed {
         follow_spell(h, y_panel < ctx.z, ctx.t, p.simulation.years, panel);
@@ -1050,19 +1051,19 @@ fn follow_spell(h: &mut Household, panel_poor: bool, t: i32, years: u32, panel: 
             }
             h.last_exit = Year8::NONE;
         }
+        // A spell first seen at the previous observation (`spell` is 0 when the
+        // household was not poor then): over by this one or not.
+        if h.spell == 1 && h.spell_observed() {
+            panel.spells_started += 1;
+            panel.spells_one_year += u64::from(!panel_poor);
+        }
         if h.panel_poor_prev() && !panel_poor {
-            if h.spell == 1 && h.spell_observed() {
-                panel.spells_one_year += 1;
-            }
             if t as i16 + metrics::REENTRY_WINDOW < years as i16 {
                 panel.exits_followed += 1;
                 h.last_exit = Year8::new(t as i16);
             } else {
                 h.last_exit = Year8::NONE;
             }
-        }
-        if h.panel_poor_prev() && h.spell == 1 && h.spell_observed() {
-            panel.spells_started += 1;
         }
     }
     if panel_poor {

@@ -262,9 +262,9 @@ pub struct Claim {
     pub need: f64,
     /// Package cost, to the precision of `f32` (a relative 6e-8: only a claim within
     /// that of the budget's edge could be decided otherwise than in `f64`).
-    pub cost: f32,
+    cost: f32,
     /// Household index (`u32`: populations are capped at 100 million households).
-    pub index: u32,
+    index: u32,
 }
 
 impl Claim {
@@ -275,6 +275,21 @@ impl Claim {
             cost: cost as f32,
             index: u32::try_from(index).expect("household index fits in u32"),
         }
+    }
+
+    /// The package cost.
+    pub fn cost(&self) -> f64 {
+        f64::from(self.cost)
+    }
+
+    /// The household index.
+    pub fn index(&self) -> usize {
+        self.index as usize
+    }
+
+    /// The same claim under household index `index`.
+    pub fn with_index(self, index: usize) -> Claim {
+        Claim::new(self.need, index, self.cost())
     }
 }
 
@@ -287,9 +302,9 @@ impl Claim {
 /// sort: the range that holds it is halved, each half's cost summed, in expected
 /// linear time; only the last few claims are sorted.
 pub fn allocate(claims: &mut [Claim], budget: f64) -> (Vec<usize>, f64) {
-    let total: f64 = claims.iter().map(|c| f64::from(c.cost)).sum();
+    let total: f64 = claims.iter().map(|c| c.cost()).sum();
     if total <= budget {
-        return (claims.iter().map(|c| c.index as usize).collect(), total);
+        return (claims.iter().map(|c| c.index()).collect(), total);
     }
     let order = |a: &Claim, b: &Claim| a.need.total_cmp(&b.need).then(a.index.cmp(&b.index));
     // claims[..lo] are the neediest claims and all fit, costing `spent`; the first
@@ -298,7 +313,7 @@ pub fn allocate(claims: &mut [Claim], budget: f64) -> (Vec<usize>, f64) {
     while hi - lo > 32 {
         let mid = lo + (hi - lo) / 2;
         claims[lo..hi].select_nth_unstable_by(mid - lo, order);
-        let part: f64 = claims[lo..mid].iter().map(|c| f64::from(c.cost)).sum();
+        let part: f64 = claims[lo..mid].iter().map(|c| c.cost()).sum();
         if spent + part <= budget {
             spent += part;
             lo = mid;
@@ -308,14 +323,14 @@ pub fn allocate(claims: &mut [Claim], budget: f64) -> (Vec<usize>, f64) {
     }
     claims[lo..hi].sort_by(order);
     for c in &claims[lo..hi] {
-        let cost = f64::from(c.cost);
+        let cost = c.cost();
         if spent + cost > budget {
             break;
         }
         spent += cost;
         lo += 1;
     }
-    let mut served: Vec<usize> = claims[..lo].iter().map(|c| c.index as usize).collect();
+    let mut served: Vec<usize> = claims[..lo].iter().map(|c| c.index()).collect();
     served.sort_unstable();
     (served, spent)
 }
@@ -447,11 +462,11 @@ mod tests {
         let mut spent = 0.0;
         let mut served = Vec::new();
         for c in &sorted {
-            if spent + f64::from(c.cost) > budget {
+            if spent + c.cost() > budget {
                 break;
             }
-            spent += f64::from(c.cost);
-            served.push(c.index as usize);
+            spent += c.cost();
+            served.push(c.index());
         }
         served.sort_unstable();
         served
@@ -470,13 +485,13 @@ mod tests {
                 .enumerate()
                 .map(|(i, &(need, cost))| Claim::new(f64::from(need) * 100.0, i, f64::from(cost)))
                 .collect();
-            let total: f64 = claims.iter().map(|c| f64::from(c.cost)).sum();
+            let total: f64 = claims.iter().map(|c| c.cost()).sum();
             let budget = (total * share).floor();
             let expected = allocate_by_sorting(&claims, budget);
             let mut work = claims.clone();
             let (served, spent) = allocate(&mut work, budget);
             proptest::prop_assert_eq!(&served, &expected);
-            let cost: f64 = served.iter().map(|&i| f64::from(claims[i].cost)).sum();
+            let cost: f64 = served.iter().map(|&i| claims[i].cost()).sum();
             proptest::prop_assert_eq!(spent, cost);
             proptest::prop_assert!(spent <= budget || served.len() == claims.len());
         }

@@ -316,7 +316,7 @@ fn replication_with(
                 .iter()
                 .flat_map(|part| part.claims())
                 .enumerate()
-                .map(|(k, c)| Claim::new(c.need, k, f64::from(c.cost))),
+                .map(|(k, c)| c.with_index(k)),
         );
         let mut served = vec![false; claims.len()];
         for k in model::serve_claims(&mut claims, n, p) {
@@ -356,7 +356,7 @@ fn replication_with(
                 // A lean run computes the year again: the same state, context and draws
                 // give the same record.
                 for (c, &served) in claims.iter().zip(lean_served) {
-                    let i = c.index as usize;
+                    let i = c.index();
                     let h = &mut hs[i];
                     let mut r = model::begin(h, household_id(chunk, i), &ctx);
                     close(h, &mut r, served);
