@@ -24,8 +24,8 @@ fn arg(args: &[String], name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-fn household_year(seed: u64, replication: u32, id: u64, year: u32) -> f64 {
-    let mut s = rng::stream(seed, replication, Kind::HouseholdYear, id, year);
+fn household_year(streams: rng::Streams, id: u64, year: u32) -> f64 {
+    let mut s = streams.get(id, year);
     let mut acc = 0.0;
     for _ in 0..15 {
         acc += rng::uniform(&mut s);
@@ -56,6 +56,7 @@ fn main() {
         (0..replications)
             .into_par_iter()
             .map(|rep| {
+                let streams = rng::Streams::new(seed, rep, Kind::HouseholdYear);
                 let mut sum = 0.0;
                 for year in 0..years {
                     let chunks: Vec<f64> = (0..households.div_ceil(CHUNK as u64))
@@ -63,7 +64,7 @@ fn main() {
                         .map(|c| {
                             let lo = c * CHUNK as u64;
                             let hi = (lo + CHUNK as u64).min(households);
-                            (lo..hi).map(|id| household_year(seed, rep, id, year)).sum()
+                            (lo..hi).map(|id| household_year(streams, id, year)).sum()
                         })
                         .collect();
                     sum += chunks.iter().sum::<f64>();

@@ -86,6 +86,8 @@ pub struct YearContext<'a> {
     pub enrol_program: Option<usize>,
     /// The panel observes this year (every `poverty_line.panel_interval` years).
     pub panel_observed: bool,
+    /// The households' yearly streams in this replication.
+    pub household_streams: rng::Streams,
 }
 
 /// Stream year for year index `t` (burn-in years come first).
@@ -138,7 +140,35 @@ impl<'a> YearContext<'a> {
             programs: p.policy.industry.programs.values().collect(),
             enrol_program,
             panel_observed: t.rem_euclid(p.poverty_line.panel_interval as i32) == 0,
+            household_streams: rng::Streams::new(
+                p.simulation.seed,
+                replication,
+                Kind::HouseholdYear,
+            ),
         }
+    }
+}
+
+impl<'a> YearContext<'a> {
+    /// The enabled programs among those whose bits are set in `programs`, in order,
+    /// with their indices: a walk over the set bits, as most households are in none.
+    pub fn enrolled(
+        &self,
+        programs: u16,
+    ) -> impl Iterator<Item = (usize, &'a crate::scenario::params::Program)> + '_ {
+        let mut bits = programs;
+        std::iter::from_fn(move || {
+            while bits != 0 {
+                let i = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                match self.programs.get(i) {
+                    Some(prog) if prog.enabled => return Some((i, *prog)),
+                    Some(_) => continue,
+                    None => return None,
+                }
+            }
+            None
+        })
     }
 }
 
@@ -256,15 +286,9 @@ pub struct Draws {
 }
 
 impl Draws {
-    /// Draw household `id`'s year `t`.
-    pub fn new(p: &Params, replication: u32, id: u64, t: i32) -> Self {
-        let mut s: Stream = rng::stream(
-            p.simulation.seed,
-            replication,
-            Kind::HouseholdYear,
-            id,
-            stream_year(p, t),
-        );
+    /// Draw household `id`'s year of `ctx`.
+    pub fn new(ctx: &YearContext<'_>, id: u64) -> Self {
+        let mut s: Stream = ctx.household_streams.get(id, stream_year(ctx.p, ctx.t));
         let mut u = || rng::uniform(&mut s);
         let retire = u();
         let entry = u();
@@ -412,7 +436,7 @@ pub struct YearRecord {
 /// Demography, health, disasters, income and the safety net; the household's claim on
 /// monitoring support. Mutates only the state these steps change.
 pub fn begin(h: &mut Household, id: u32, ctx: &YearContext<'_>) -> YearRecord {
-    let d = Draws::new(ctx.p, ctx.replication, u64::from(id), ctx.t);
+    let d = Draws::new(ctx, u64::from(id));
     let mut r = begin_with(h, ctx, d);
     r.id = id;
     r
@@ -607,10 +631,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
 
     let ind = &p.policy.industry;
     if ind.enabled {
-        for (i, prog) in ctx.programs.iter().enumerate() {
-            if h.programs & (1 << i) == 0 || !prog.enabled {
-                continue;
-            }
+        for (i, prog) in ctx.enrolled(h.programs) {
             let s = prog.income_sigma;
             let mut income = prog.income_mean
                 * g
@@ -913,10 +934,7 @@ pub fn finish(
     // Program costs and failures.
     let ind = &p.policy.industry;
     if ind.enabled {
-        for (i, prog) in ctx.programs.iter().enumerate() {
-            if h.programs & (1 << i) == 0 || !prog.enabled {
-                continue;
-            }
+        for (i, prog) in ctx.enrolled(h.programs) {
             tally.spend(Program::Industry, prog.actor, prog.cost_per_household);
             if r.programs_failed & (1 << i) != 0 && program_exit_draw < prog.failure_exit_share {
                 h.programs &= !(1 << i);
@@ -1135,6 +1153,41 @@ mod tests {
         let terrain = population::villages(&s.params, 0);
         let h = population::household(&s.params, &terrain, 0, 5);
         (s.params, terrain, h)
+    }
+
+    #[test]
+    fn enrolled_walks_the_set_bits_of_enabled_programs_in_order() {
+        let s = Source::new(None)
+            .flag("policy.industry.programs.sheep.enabled", false, "test")
+            .load()
+            .unwrap();
+        let terrain = population::villages(&s.params, 0);
+        let (villages, motivation) = calm(&terrain);
+        let ctx = YearContext::new(
+            &s.params,
+            0,
+            0,
+            &terrain,
+            &villages,
+            &motivation,
+            CALM_COUNTY,
+        );
+        let names: Vec<&String> = s.params.policy.industry.programs.keys().collect();
+        let sheep = names.iter().position(|n| *n == "sheep").unwrap();
+        let seen = |bits: u16| -> Vec<usize> { ctx.enrolled(bits).map(|(i, _)| i).collect() };
+        assert_eq!(seen(0), Vec::<usize>::new());
+        let all = (1u16 << names.len()) - 1;
+        let enabled: Vec<usize> = (0..names.len()).filter(|&i| i != sheep).collect();
+        assert_eq!(seen(all), enabled);
+        assert_eq!(seen(1 << sheep), Vec::<usize>::new());
+        // Bits past the last program name nothing.
+        assert_eq!(seen(all | 1 << 15), enabled);
+        for (i, prog) in ctx.enrolled(all) {
+            assert!(std::ptr::eq(
+                prog,
+                &s.params.policy.industry.programs[names[i]]
+            ));
+        }
     }
 
     #[test]
