@@ -61,7 +61,7 @@ class Model:
         key = tuple(sets)
         if key not in self.cache:
             self.evaluations += 1
-            cmd = [self.a.povsim, "run", str(self.a.scenario), "--quiet", "--force",
+            cmd = [self.a.povsim, "run", str(self.a.scenario), "--quiet", "--force", "--no-report",
                    "--out", self.tmp, "--households", str(self.a.households),
                    "--replications", str(self.a.replications)]
             for s in sets:

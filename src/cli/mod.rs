@@ -320,9 +320,11 @@ fn run_study(study: &Study, out: &OutputArgs, label: &'static str) -> Result<()>
         );
     }
     let mut files = study.finish().map_err(study_error)?;
-    match crate::report::write(&study.dir) {
-        Ok(written) => files.extend(written),
-        Err(e) => eprintln!("warning: report.html not written: {e}"),
+    if !out.no_report {
+        match crate::report::write(&study.dir) {
+            Ok(written) => files.extend(written),
+            Err(e) => eprintln!("warning: report.html not written: {e}"),
+        }
     }
     if !out.quiet {
         let mut o = std::io::stdout().lock();
@@ -487,6 +489,10 @@ struct OutputArgs {
     /// No progress bar and no table.
     #[arg(long, short)]
     quiet: bool,
+    /// Write the tables and the manifest only, without charts/ and report.html: for
+    /// scripts that run many times (`povsim report DIR` builds them later).
+    #[arg(long)]
+    no_report: bool,
 }
 
 /// Flags shared by every command that simulates.
@@ -780,7 +786,9 @@ fn run(a: RunArgs, command_line: &[String]) -> Result<()> {
     );
     let mut files = output::run_files("", &s, &tables, &manifest);
     // The tables are the results: they are written even if the charts cannot be.
-    if let Err(e) = crate::report::attach(&dir, &mut files) {
+    if !a.output.no_report
+        && let Err(e) = crate::report::attach(&dir, &mut files)
+    {
         eprintln!("warning: report.html not written: {e}");
     }
     output::write_dir(&dir, a.output.force, &files)?;
@@ -941,7 +949,9 @@ fn compare(a: CompareArgs, command_line: &[String]) -> Result<()> {
         (serde_json::to_string_pretty(&study_manifest)? + "\n").into_bytes(),
     ));
     // The tables are the results: they are written even if the charts cannot be.
-    if let Err(e) = crate::report::attach(&dir, &mut files) {
+    if !a.output.no_report
+        && let Err(e) = crate::report::attach(&dir, &mut files)
+    {
         eprintln!("warning: report.html not written: {e}");
     }
     output::write_dir(&dir, a.output.force, &files)?;

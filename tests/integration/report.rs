@@ -197,6 +197,46 @@ fn report_rebuilds_the_same_tables_from_the_csv_files_alone() {
     );
 }
 
+#[test]
+fn no_report_writes_the_tables_alone_and_report_builds_the_rest_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = ["--households", "300", "--replications", "2"];
+    let run = dir.path().join("run");
+    let cmp = dir.path().join("cmp");
+    let sweep = dir.path().join("sweep");
+    for (args, out, table) in [
+        (vec!["run"], &run, "summary.csv"),
+        (vec!["compare"], &cmp, "comparison.csv"),
+        (
+            vec![
+                "sweep",
+                "--vary",
+                "policy.monitoring.detection_rate=0.2:1:2",
+            ],
+            &sweep,
+            "sweep.csv",
+        ),
+    ] {
+        povsim()
+            .args(&args)
+            .args(small)
+            .args(["--quiet", "--no-report", "--out"])
+            .arg(out)
+            .assert()
+            .success();
+        assert!(out.join(table).is_file(), "{args:?} wrote no {table}");
+        assert!(!out.join("report.html").exists(), "{args:?} wrote a report");
+        assert!(!out.join("charts").exists(), "{args:?} drew charts");
+    }
+    assert!(read(&run.join("summary.csv")).contains("baseline,return_rate,"));
+    for out in [&run, &cmp, &sweep] {
+        let said = stdout_of(povsim().arg("report").arg(out));
+        assert!(said.contains("report.html"), "{said}");
+        assert!(out.join("report.html").is_file());
+        assert!(!charts(out, "svg").is_empty());
+    }
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
