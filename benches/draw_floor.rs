@@ -26,17 +26,19 @@ fn arg(args: &[String], name: &str, default: u64) -> u64 {
 
 fn household_year(streams: rng::Streams, id: u64, year: u32) -> f64 {
     let mut s = streams.get(id, year);
-    let mut acc = 0.0;
-    for _ in 0..15 {
-        acc += rng::uniform(&mut s);
+    // Four sums, not one: a single sum would chain 21 additions one after another and
+    // time that chain rather than the draws (it made the floor 8% slower).
+    let mut acc = [0.0; 4];
+    for i in 0..15 {
+        acc[i % 4] += rng::uniform(&mut s);
     }
-    for _ in 0..4 {
-        acc += rng::normal(&mut s);
+    for a in &mut acc {
+        *a += rng::normal(&mut s);
     }
-    for _ in 0..2 {
-        acc += (0.5 * rng::normal(&mut s)).exp();
+    for a in &mut acc[..2] {
+        *a += (0.5 * rng::normal(&mut s)).exp();
     }
-    acc
+    acc.iter().sum()
 }
 
 fn main() {
