@@ -8,7 +8,10 @@
 //!
 //! The key is hashed with the SplitMix64 finaliser and seeds a Xoshiro256++ generator
 //! (portable, fast, passes BigCrush). Draws come in a fixed order documented where they
-//! are made, and every draw is made whether or not a policy uses it.
+//! are made, and every draw is made whether or not a policy uses it, so that no draw's
+//! place in its stream depends on the policy. Only a stream's last draw may be left
+//! out when it is not used (a village's disaster loss when the hazard does not
+//! strike): nothing follows it, so every value drawn is the same either way.
 
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};

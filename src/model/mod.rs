@@ -230,9 +230,10 @@ pub fn village_years(
                 } else {
                     (h.probability_irrigated, h.loss_mean_irrigated)
                 };
-                let loss = population::beta(&mut s, mean, h.loss_concentration);
+                // The loss is the stream's last draw, so it is drawn only when the
+                // hazard strikes: the same value as if always drawn, for less work.
                 if h.enabled && u < prob {
-                    out.loss[k] = loss;
+                    out.loss[k] = population::beta(&mut s, mean, h.loss_concentration);
                 }
             }
             out
@@ -1153,6 +1154,39 @@ mod tests {
         let terrain = population::villages(&s.params, 0);
         let h = population::household(&s.params, &terrain, 0, 5);
         (s.params, terrain, h)
+    }
+
+    #[test]
+    fn a_likelier_hazard_strikes_the_same_villages_with_the_same_losses_and_more() {
+        let load = |prob: f64| {
+            Source::new(None)
+                .flag("shocks.hail.probability_dry", prob, "test")
+                .flag("shocks.hail.probability_irrigated", prob, "test")
+                .load()
+                .unwrap()
+                .params
+        };
+        let (rare, common) = (load(0.1), load(0.6));
+        let terrain = population::villages(&rare, 0);
+        let (mut struck, mut more) = (0, 0);
+        for t in 0..5 {
+            let a = village_years(&rare, 0, t, &terrain);
+            let b = village_years(&common, 0, t, &terrain);
+            for (x, y) in a.iter().zip(&b) {
+                if x.loss[1] > 0.0 {
+                    struck += 1;
+                    assert_eq!(x.loss[1], y.loss[1], "common random numbers");
+                } else if y.loss[1] > 0.0 {
+                    more += 1;
+                }
+                // The other hazards do not move.
+                assert_eq!(
+                    (x.loss[0], x.loss[2], x.loss[3]),
+                    (y.loss[0], y.loss[2], y.loss[3])
+                );
+            }
+        }
+        assert!(struck > 0 && more > struck, "{struck} struck, {more} more");
     }
 
     #[test]
