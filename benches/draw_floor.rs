@@ -27,7 +27,7 @@ fn arg(args: &[String], name: &str, default: u64) -> u64 {
 fn household_year(streams: rng::Streams, id: u64, year: u32) -> f64 {
     let mut s = streams.get(id, year);
     // Four sums, not one: a single sum would chain 21 additions one after another and
-    // time that chain rather than the draws (it made the floor 8% slower).
+    // time that chain rather than the draws (it made the floor 12% slower).
     let mut acc = [0.0; 4];
     for i in 0..15 {
         acc[i % 4] += rng::uniform(&mut s);

@@ -36,9 +36,9 @@
 //!
 //! Every random stream is a pure function of (seed, replication, household or
 //! village, year, purpose), every draw is made whatever the policy (a stream's last
-//! only when used, as nothing follows it), and sums run in
-//! fixed chunks merged in order: the same seed gives byte-identical outputs on any
-//! number of threads, and two scenarios run with one seed face the same shocks.
+//! only when used, as nothing follows it), and sums run in fixed chunks merged in
+//! order: the same seed gives byte-identical outputs on any number of threads, and two
+//! scenarios run with one seed face the same shocks.
 
 pub mod cases;
 pub mod cli;

@@ -147,9 +147,7 @@ impl<'a> YearContext<'a> {
             ),
         }
     }
-}
 
-impl<'a> YearContext<'a> {
     /// The enabled programs among those whose bits are set in `programs`, in order,
     /// with their indices: a walk over the set bits, as most households are in none.
     pub fn enrolled(
