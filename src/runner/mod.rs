@@ -372,8 +372,8 @@ fn replication_with(
                     let mut r = model::begin(h, household_id(chunk, i), &ctx);
                     close(h, &mut r, served);
                 }
-                pending.clear();
-                // A lean run's claims are small; freeing them keeps its memory lowest.
+                // The held records wait for `ChunkYear::clear` next year; a lean run's
+                // claims are small, and freeing them keeps its memory lowest.
                 *claims = Vec::new();
             });
         let mut tally = YearTally::default();

@@ -182,9 +182,13 @@ fn bad_study_input_is_named() {
         .stderr(predicates::str::contains("not a study directory"));
 }
 
-/// Run a Python script; it must succeed. Its standard output.
+/// Run a Python script; it must succeed. Its standard output. The script writes no
+/// bytecode cache into the source tree.
 fn python(cmd: &mut std::process::Command) -> String {
-    let done = cmd.output().expect("python3 runs");
+    let done = cmd
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("python3 runs");
     let text = String::from_utf8_lossy(&done.stdout).into_owned();
     assert!(
         done.status.success(),
