@@ -41,8 +41,7 @@ fn household_year(c: &mut Criterion) {
                 let mut panel = PanelTally::default();
                 for (id, h) in (0u32..).zip(hs.iter_mut()) {
                     let mut r = model::begin(h, id, &ctx);
-                    let served = r.detected;
-                    model::finish(h, &mut r, served, &ctx, &mut tally, &mut panel);
+                    model::finish(h, &mut r, 1.0, &ctx, &mut tally, &mut panel);
                 }
                 tally
             },

@@ -25,6 +25,7 @@
 //! | [`output`] | CSV tables, manifest, resolved scenario, written atomically |
 //! | [`design`] | sweeps, Latin hypercube, Morris and Sobol designs and their indices |
 //! | [`sensitivity`] | sweeps and sensitivity studies in resumable study directories |
+//! | [`calibrate`] | targets as data; fits of a scenario's parameters to them, resumable |
 //! | [`trace`] | one household's story, from the engine's own records |
 //! | [`compare`] | studies of a baseline and variants: paired differences, cost-effectiveness, precision targeting |
 //! | [`report`] | charts (SVG, PNG) and a self-contained `report.html`, from an output directory's files alone |
@@ -40,6 +41,7 @@
 //! order: the same seed gives byte-identical outputs on any number of threads, and two
 //! scenarios run with one seed face the same shocks.
 
+pub mod calibrate;
 pub mod cases;
 pub mod cli;
 pub mod compare;

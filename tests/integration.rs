@@ -4,6 +4,7 @@ mod integration {
     pub mod analytic;
     pub mod bad_input;
     pub mod bad_inputs;
+    pub mod calibrate;
     pub mod cli;
     pub mod common;
     pub mod compare;

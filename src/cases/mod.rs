@@ -382,10 +382,9 @@ pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
     let ctx = YearContext::new(p, 0, 0, &terrain, &villages, &motivation, county);
     let mut r = model::begin_with(&mut h, &ctx, d);
     // The runner's own budget step, for a county of this one household.
-    model::serve(std::slice::from_mut(&mut r), p);
+    let share = model::package_share(std::slice::from_ref(&r), p);
     let (mut tally, mut panel) = (YearTally::default(), PanelTally::default());
-    let served = r.served;
-    model::finish(&mut h, &mut r, served, &ctx, &mut tally, &mut panel);
+    model::finish(&mut h, &mut r, share, &ctx, &mut tally, &mut panel);
     let values = values(&r, &tally, &h);
 
     let mut failures = Vec::new();
@@ -452,6 +451,10 @@ pub fn values(r: &YearRecord, tally: &YearTally, h: &Household) -> BTreeMap<Stri
         ("package.job", r.package.job),
         ("package.medical", r.package.medical),
         ("served", b(r.served)),
+        ("package_share", r.package_share),
+        ("verified_poor", b(r.verified_poor)),
+        ("registered_return", b(r.registered_return)),
+        ("verified_new_poor", b(r.verified_new_poor)),
         ("rigid", r.rigid),
         ("from_savings", r.from_savings),
         ("borrowed", r.borrowed),

@@ -43,6 +43,9 @@ enum Command {
     Sweep(SweepArgs),
     /// Which assumptions drive a metric: Latin hypercube, Morris or Sobol.
     Sensitivity(SensitivityArgs),
+    /// Fit a scenario's parameters to published targets: a Latin hypercube screen,
+    /// then Nelder-Mead, on common random numbers.
+    Calibrate(CalibrateArgs),
     /// Tell one household's story year by year.
     Trace(TraceArgs),
     /// Rebuild the charts and report.html of an output directory from its files.
@@ -288,6 +291,148 @@ fn sensitivity_cmd(a: SensitivityArgs) -> Result<()> {
         }
     };
     run_study(&study, &a.output, "points")
+}
+
+#[derive(Debug, Args)]
+struct CalibrateArgs {
+    /// Scenario file (default: the built-in baseline).
+    scenario: Option<PathBuf>,
+    /// Targets file: [[target]] entries; those naming the scenario are fitted.
+    #[arg(long, value_name = "FILE", default_value = "builtin:targets.toml")]
+    targets: PathBuf,
+    /// Factors file: the parameters to fit, each with its range.
+    #[arg(long, value_name = "FILE")]
+    factors: Option<PathBuf>,
+    /// Targets (by name or metric) left out of the fit and reported as validation.
+    #[arg(long, value_name = "TARGET", num_args = 1..)]
+    holdout: Vec<String>,
+    /// Points of the Latin hypercube screen.
+    #[arg(long, value_name = "N", default_value_t = 40)]
+    samples: usize,
+    /// Nelder-Mead evaluations after the screen.
+    #[arg(long, value_name = "N", default_value_t = 120)]
+    evaluations: usize,
+    /// Complete an interrupted calibration in DIR.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "factors", "holdout"])]
+    resume: Option<PathBuf>,
+    #[command(flatten)]
+    sim: SimArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+fn calibrate_cmd(a: CalibrateArgs) -> Result<()> {
+    use crate::calibrate::Calibration;
+    let mut cal = match &a.resume {
+        Some(dir) => Calibration::open(dir).map_err(study_error)?,
+        None => {
+            let Some(factors) = a.factors.clone() else {
+                return Err(bad(
+                    "factors",
+                    "none",
+                    "--factors",
+                    "give the factors file of the parameters to fit, e.g. scenarios/baseline_factors.toml",
+                ));
+            };
+            for (name, n, low) in [("samples", a.samples, 1), ("evaluations", a.evaluations, 0)] {
+                if n < low || n > 100_000 {
+                    return Err(bad(
+                        name,
+                        n,
+                        &format!("--{name}"),
+                        &format!("must be from {low} to 100000"),
+                    ));
+                }
+            }
+            let s = load(&a.sim.source(a.scenario.clone()).map_err(BadInput)?)?;
+            let dir = a.output.out.clone().unwrap_or_else(|| {
+                PathBuf::from("outputs").join(format!(
+                    "{}-calibrate-{}",
+                    s.name,
+                    output::timestamp()
+                ))
+            });
+            Calibration::create(
+                &dir,
+                a.output.force,
+                &s,
+                &a.targets,
+                &factors,
+                a.holdout.clone(),
+                a.samples,
+                a.evaluations,
+            )
+            .map_err(study_error)?
+        }
+    };
+    let out = &a.output;
+    let pool = pool(out.threads)?;
+    let total = cal.plan.samples + cal.plan.evaluations;
+    let per = cal.household_years_per_evaluation().map_err(study_error)?;
+    let base = Source::new(Some(cal.dir.join("scenario.toml")))
+        .load()
+        .map_err(BadInput)?;
+    announce(
+        out.quiet,
+        per * total as u64,
+        runner::memory_estimate(&base, pool.current_num_threads()),
+        pool.current_num_threads(),
+        "keeps finished evaluations; --resume continues the fit",
+    );
+    let progress = Progress::new(out.quiet, "evaluations");
+    progress.started(per * total as u64);
+    let best = pool.install(|| cal.run(&progress)).map_err(study_error)?;
+    progress.finish();
+    let Some(best) = best else {
+        return Err(
+            anyhow::Error::new(Interrupted(cal.dir.clone())).context(format!(
+                "{} evaluations are done and saved; continue with --resume {}",
+                cal.evaluations_done(),
+                cal.dir.display()
+            )),
+        );
+    };
+    let fit = pool.install(|| cal.finish(&best)).map_err(study_error)?;
+    if !out.quiet {
+        let mut o = std::io::stdout().lock();
+        writeln!(
+            o,
+            "calibrated {} over {} evaluations: distance {:.3}; wrote {} in {}",
+            cal.plan.scenario,
+            cal.evaluations_done(),
+            fit.distance,
+            fit.files.join(", "),
+            cal.dir.display()
+        )?;
+        writeln!(
+            o,
+            "{:<28} {:>8} {:>12} {:>10} {:>26}  met",
+            "target", "role", "published", "tolerance", "simulated (95% CI)"
+        )?;
+        for (t, sim, holdout) in &fit.rows {
+            writeln!(
+                o,
+                "{:<28} {:>8} {:>12.5} {:>10.5} {:>10.5} [{:.5}, {:.5}]  {}",
+                t.name,
+                if *holdout { "holdout" } else { "fit" },
+                t.value,
+                t.tolerance,
+                sim.mean,
+                sim.ci.0,
+                sim.ci.1,
+                if t.met(sim.mean) { "yes" } else { "NO" }
+            )?;
+        }
+        for (f, v) in cal.factors.iter().zip(&fit.values) {
+            let edge = if fit.at_edge.contains(&f.key) {
+                "  (at an edge of its range)"
+            } else {
+                ""
+            };
+            writeln!(o, "{} = {v:.6}{edge}", f.key)?;
+        }
+    }
+    Ok(())
 }
 
 fn run_study(study: &Study, out: &OutputArgs, label: &'static str) -> Result<()> {
@@ -682,6 +827,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> Result<()> {
         Some(Command::Check(a)) => check(a),
         Some(Command::Sweep(a)) => sweep(a),
         Some(Command::Sensitivity(a)) => sensitivity_cmd(a),
+        Some(Command::Calibrate(a)) => calibrate_cmd(a),
         Some(Command::Trace(a)) => trace_cmd(a),
         Some(Command::Report(a)) => report_cmd(a),
     }

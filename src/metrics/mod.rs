@@ -240,10 +240,31 @@ pub struct YearTally {
     pub detected: u64,
     /// At-risk households not detected.
     pub missed: u64,
-    /// Detected households given a package.
+    /// Detected households holding at least one assistance measure.
     pub served: u64,
-    /// Households leaving monitoring.
+    /// Detected households left without any measure.
+    pub unserved: u64,
+    /// Full cost of the packages claimed by detected households (CNY).
+    pub claimed: f64,
+    /// Households whose risk was marked eliminated: leaving monitoring.
     pub exited: u64,
+    /// Registered households (ever on the register) at the end of the year.
+    pub registered: u64,
+    /// Of those, under monitoring at the end of the year.
+    pub monitored_lifted: u64,
+    /// Registered households not verified poor at the last review: the lifted stock
+    /// of the administrative measure.
+    pub lifted_on_register: u64,
+    /// Of those, verified poor at this year's review (put back on the register).
+    pub registered_returns: u64,
+    /// Never-registered households not verified poor at the last review.
+    pub unregistered_not_poor: u64,
+    /// Of those, verified newly poor at this year's review.
+    pub verified_new_poor: u64,
+    /// Persons in registered households.
+    pub lifted_persons: u64,
+    /// Their income on the register's measure, before medical spending (CNY).
+    pub lifted_income: f64,
     /// Detected by monitored group.
     pub detected_by_group: [u64; 3],
     /// Missed by monitored group.
@@ -281,7 +302,17 @@ impl YearTally {
         self.detected += o.detected;
         self.missed += o.missed;
         self.served += o.served;
+        self.unserved += o.unserved;
+        self.claimed += o.claimed;
         self.exited += o.exited;
+        self.registered += o.registered;
+        self.monitored_lifted += o.monitored_lifted;
+        self.lifted_on_register += o.lifted_on_register;
+        self.registered_returns += o.registered_returns;
+        self.unregistered_not_poor += o.unregistered_not_poor;
+        self.verified_new_poor += o.verified_new_poor;
+        self.lifted_persons += o.lifted_persons;
+        self.lifted_income += o.lifted_income;
         self.initially_lifted += o.initially_lifted;
         self.ever_returned += o.ever_returned;
         for i in 0..3 {
@@ -300,6 +331,19 @@ impl YearTally {
             self.actors[i] += o.actors[i];
         }
         self.income += o.income;
+    }
+
+    /// What monitoring packages paid (CNY): top-ups, public-welfare jobs and extra
+    /// medical help.
+    pub fn monitoring_paid(&self) -> f64 {
+        [
+            Program::MonitoringTopup,
+            Program::PublicJobs,
+            Program::MonitoringMedical,
+        ]
+        .iter()
+        .map(|&p| self.costs[p as usize])
+        .sum()
     }
 
     /// Add a cost to a program and its actor.
@@ -324,7 +368,15 @@ impl YearTally {
                 "return_rate".into(),
                 ratio(self.returns as f64, self.lifted_at_risk as f64),
             ),
+            (
+                "registered_return_rate".into(),
+                ratio(
+                    self.registered_returns as f64,
+                    self.lifted_on_register as f64,
+                ),
+            ),
             ("returns".into(), self.returns as f64),
+            ("registered_returns".into(), self.registered_returns as f64),
             ("returns_persons".into(), self.returns_persons as f64),
             ("lifted_at_risk".into(), self.lifted_at_risk as f64),
             (
@@ -332,6 +384,14 @@ impl YearTally {
                 ratio(self.new_poor as f64, self.never_registered_at_risk as f64),
             ),
             ("new_poor".into(), self.new_poor as f64),
+            (
+                "verified_new_poverty_rate".into(),
+                ratio(
+                    self.verified_new_poor as f64,
+                    self.unregistered_not_poor as f64,
+                ),
+            ),
+            ("verified_new_poor".into(), self.verified_new_poor as f64),
             (
                 "headcount_rate".into(),
                 ratio(self.all.poor_persons as f64, persons),
@@ -342,7 +402,28 @@ impl YearTally {
             ("detected".into(), self.detected as f64),
             ("missed".into(), self.missed as f64),
             ("served".into(), self.served as f64),
-            ("exited".into(), self.exited as f64),
+            ("unserved".into(), self.unserved as f64),
+            ("risk_eliminated".into(), self.exited as f64),
+            (
+                "monitored_share".into(),
+                ratio(self.monitored as f64, self.households as f64),
+            ),
+            (
+                "monitored_share_lifted".into(),
+                ratio(self.monitored_lifted as f64, self.registered as f64),
+            ),
+            (
+                "served_share".into(),
+                ratio(self.served as f64, self.detected as f64),
+            ),
+            (
+                "package_share".into(),
+                if self.claimed > 0.0 {
+                    self.monitoring_paid() / self.claimed
+                } else {
+                    1.0
+                },
+            ),
             (
                 "cumulative_return_share".into(),
                 ratio(self.ever_returned as f64, self.initially_lifted as f64),
@@ -361,6 +442,10 @@ impl YearTally {
         out.push((
             "mean_income".into(),
             ratio(self.income, self.households as f64),
+        ));
+        out.push((
+            "mean_income_lifted".into(),
+            ratio(self.lifted_income, self.lifted_persons as f64),
         ));
         out.push(("cost_total".into(), self.costs.iter().sum()));
         for p in Program::ALL {
@@ -429,6 +514,13 @@ pub fn summary(years: &[YearTally], panel: &PanelTally) -> Vec<(String, f64)> {
         (
             "mean_return_rate".into(),
             ratio(returns as f64, at_risk as f64),
+        ),
+        (
+            "mean_registered_return_rate".into(),
+            ratio(
+                years.iter().map(|y| y.registered_returns).sum::<u64>() as f64,
+                years.iter().map(|y| y.lifted_on_register).sum::<u64>() as f64,
+            ),
         ),
         (
             "mean_years_to_first_return".into(),

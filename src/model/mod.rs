@@ -2,19 +2,20 @@
 //!
 //! A year runs in two passes over the households with a county step between them:
 //! [`begin`] does demography, health, disasters, income and the safety net, and states
-//! what monitoring support the household would claim; the runner then serves claims
-//! within the county budget, neediest first (the coupling that makes the model
+//! what monitoring support the household would claim; the runner then sets the share
+//! of every package the county budget pays (the coupling that makes the model
 //! agent-based); [`finish`] applies the support, settles savings and debt, and updates
-//! poverty status, monitoring, motivation and the tallies. Everything a pass computes
+//! poverty status, the year-end review of the register, monitoring, motivation and
+//! the tallies. Everything a pass computes
 //! is kept in a [`YearRecord`], which `trace` also reads, so a household's story is
 //! told from the engine's own numbers.
 
 use crate::metrics::{self, Cause, Falls, PanelTally, Program, RiskGroup, YearTally};
-use crate::policy::{self, Claim, EffectiveMonitoring, HealthCover, Package};
+use crate::policy::{self, EffectiveMonitoring, HealthCover, Package};
 use crate::population::{self, Half, Household, Share16, Village, Year8};
 use crate::rng::{self, Kind, Stream};
 use crate::scenario::Params;
-use crate::scenario::params::{Actor, Hazard, PanelIncome};
+use crate::scenario::params::{Actor, Hazard, NewlyPoor, PanelIncome};
 
 /// Number of natural hazards, in the order drought, hail, frost, sandstorm.
 pub const HAZARDS: usize = 4;
@@ -396,9 +397,13 @@ pub struct YearRecord {
     pub detected: bool,
     /// Detected for the first time this year.
     pub newly_detected: bool,
-    /// Package claimed.
+    /// The package: claimed in [`begin`], as paid (in `package_share` of its full
+    /// amounts) after [`finish`].
     pub package: Package,
-    /// Package granted within the budget.
+    /// Share of the full package the year's budget paid.
+    pub package_share: f64,
+    /// Detected and holding at least one assistance measure: a paid package, or an
+    /// industry program.
     pub served: bool,
     /// Rigid spending counted against the year's income (CNY).
     pub rigid: f64,
@@ -416,6 +421,14 @@ pub struct YearRecord {
     pub new_poor: bool,
     /// Cause of the return.
     pub cause: Option<Cause>,
+    /// The year-end review verified the household as poor this year (`policy.register`).
+    pub verified_poor: bool,
+    /// A lifted household verified poor: put back on the register (the administrative
+    /// measure of return).
+    pub registered_return: bool,
+    /// A never-registered household verified poor: registered, or made a monitoring
+    /// object, by `policy.register.newly_poor`.
+    pub verified_new_poor: bool,
     /// Left monitoring at the end of the year.
     pub exited: bool,
     /// Joined a program for next year.
@@ -669,11 +682,19 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
 
     // 5. Monitoring: who is at risk, who is detected, what they would get.
     let mon = &p.policy.monitoring;
+    // The threshold applies to the register's per-capita net income, which does not
+    // deduct medical spending: large rigid spending is the separate shock criterion
+    // (the sudden-difficulty group), as the monitoring rules define them.
+    let size = f64::from(h.size);
+    let y_register = r.gross / size;
     let shock = r.cover.out_of_pocket + r.disaster_loss > mon.shock_threshold * g;
-    let below = r.y_pre < ctx.tau;
+    let below = y_register < ctx.tau;
     r.at_risk = below || shock;
+    // A newly poor monitoring object (post-2020 rules) stays in the sudden-difficulty
+    // group while it is verified poor.
     r.risk_group = match (below, h.registered()) {
         (true, true) => Some(RiskGroup::UnstableLifted),
+        (true, false) if h.verified_poor() => Some(RiskGroup::Sudden),
         (true, false) => Some(RiskGroup::Marginal),
         (false, _) if shock => Some(RiskGroup::Sudden),
         _ => None,
@@ -682,13 +703,12 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
         r.detected = h.monitored() || d.detect < ctx.monitoring.detection;
         r.newly_detected = r.detected && !h.monitored();
         if r.detected {
-            let size = f64::from(h.size);
             let motivation = p.policy.motivation.enabled.then_some(&p.policy.motivation);
             r.package = policy::package(
                 mon,
                 motivation,
                 ctx.monitoring.lag,
-                (ctx.tau - r.y_pre).max(0.0) * size,
+                (ctx.tau - y_register).max(0.0) * size,
                 r.cover.out_of_pocket,
                 r.newly_detected,
                 u32::from(r.working - r.employed),
@@ -703,27 +723,22 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
     r
 }
 
-/// The county step between the passes: serve the detected households' claims within
-/// the year's budget, `(budget + social fund) per household × households`, neediest
-/// first (MODEL.md 3.1), marking `served` in their records.
-pub fn serve(records: &mut [YearRecord], p: &Params) {
-    let mut claims: Vec<Claim> = records
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.detected)
-        .map(|(i, r)| Claim::new(r.y_pre, i, r.package.cost()))
-        .collect();
-    for i in serve_claims(&mut claims, records.len(), p) {
-        records[i].served = true;
-    }
+/// The county's monitoring budget for the year, `(budget + social fund) per household
+/// × households`.
+pub fn budget(p: &Params, households: usize) -> f64 {
+    let mon = &p.policy.monitoring;
+    (mon.budget_per_household + mon.social_fund_per_household) * households as f64
 }
 
-/// The budget step on claims alone: the county's budget for `households` households
-/// serves `claims` neediest first (ties by index); returns the indices served.
-pub fn serve_claims(claims: &mut [Claim], households: usize, p: &Params) -> Vec<usize> {
-    let mon = &p.policy.monitoring;
-    let budget = (mon.budget_per_household + mon.social_fund_per_household) * households as f64;
-    policy::allocate(claims, budget).0
+/// The county step between the passes: the share of every detected household's full
+/// package that the year's budget pays (MODEL.md 3.1), for a county of `records`.
+pub fn package_share(records: &[YearRecord], p: &Params) -> f64 {
+    let claimed: f64 = records
+        .iter()
+        .filter(|r| r.detected)
+        .map(|r| r.package.cost())
+        .sum();
+    policy::package_share(claimed, budget(p, records.len()))
 }
 
 /// The result of paying rigid spending for the year.
@@ -779,11 +794,12 @@ pub fn settle(h: &Household, out_of_pocket: f64, gross: f64, ctx: &YearContext<'
     }
 }
 
-/// Apply granted support, settle the year, update status, and count.
+/// Apply the support paid (`share` of a detected household's full package, from
+/// [`package_share`]), settle the year, update status, review the register, and count.
 pub fn finish(
     h: &mut Household,
     r: &mut YearRecord,
-    served: bool,
+    share: f64,
     ctx: &YearContext<'_>,
     tally: &mut YearTally,
     panel: &mut PanelTally,
@@ -793,16 +809,16 @@ pub fn finish(
     let program_exit_draw = r.program_exit_draw;
     let train_draw = r.train_draw < p.policy.motivation.training_rate;
 
-    r.served = served && r.detected;
-    let (extra_income, medical_relief) = if r.served {
-        let pk = &r.package;
-        (
-            pk.topup + pk.conditional + pk.job,
-            pk.medical.min(r.cover.out_of_pocket),
-        )
+    if r.detected {
+        tally.claimed += r.package.cost();
+        r.package_share = share;
+        r.package = r.package.scaled(share);
     } else {
-        (0.0, 0.0)
-    };
+        r.package = Package::default();
+    }
+    let pk = r.package;
+    let extra_income = pk.topup + pk.conditional + pk.job;
+    let medical_relief = pk.medical.min(r.cover.out_of_pocket);
     let s = settle(
         h,
         r.cover.out_of_pocket - medical_relief,
@@ -833,10 +849,6 @@ pub fn finish(
             r.new_poor = true;
             tally.new_poor += 1;
         }
-    }
-    if r.new_poor {
-        // Newly poor households are put on the register (纳入建档立卡).
-        h.set_registered(true);
     }
     if r.returned {
         let labour_fall = if r.working < h.prev_working && h.prev_working > 0 {
@@ -874,17 +886,13 @@ pub fn finish(
                 tally.missed_by_group[group as usize] += 1;
             }
         }
-        if let (Some(group), true) = (r.risk_group, r.served) {
-            tally.served_by_group[group as usize] += 1;
-        }
         if r.detected {
             tally.detected += 1;
         } else {
             tally.missed += 1;
         }
     }
-    if r.served {
-        tally.served += 1;
+    if r.detected {
         let government = mon.budget_per_household;
         let society = mon.social_fund_per_household;
         let gov_share = if government + society > 0.0 {
@@ -901,11 +909,23 @@ pub fn finish(
             tally.spend(program, Actor::Government, amount * gov_share);
             tally.spend(program, Actor::Society, amount * (1.0 - gov_share));
         }
+        // The industry measure: a household in no program joins one.
         if let Some(i) = ctx.enrol_program
             && h.programs == 0
         {
             h.programs |= 1 << i;
             r.enrolled = true;
+        }
+        let industry_measure =
+            p.policy.industry.enabled && ctx.enrolled(h.programs).next().is_some();
+        r.served = pk.cost() > 0.0 || industry_measure;
+        if r.served {
+            tally.served += 1;
+            if let Some(group) = r.risk_group {
+                tally.served_by_group[group as usize] += 1;
+            }
+        } else {
+            tally.unserved += 1;
         }
     }
     if mon.enabled {
@@ -913,9 +933,14 @@ pub fn finish(
             h.set_monitored(true);
         }
         if h.monitored() {
-            if r.y >= ctx.tau {
+            // Risk is marked eliminated (风险消除) after `exit_years` year-ends with
+            // income above tau and no large rigid spending; a household with no
+            // labour capacity stays monitored unless the scenario lets it leave.
+            let stable = r.y >= ctx.tau && !r.at_risk;
+            if stable {
                 h.years_above = h.years_above.saturating_add(1);
-                if u32::from(h.years_above) >= mon.exit_years {
+                let can_leave = mon.exit_without_labour || h.labour > 0;
+                if u32::from(h.years_above) >= mon.exit_years && can_leave {
                     h.set_monitored(false);
                     h.years_above = 0;
                     r.exited = true;
@@ -928,7 +953,12 @@ pub fn finish(
     } else {
         h.set_monitored(false);
     }
+    review(h, r, ctx, tally);
     tally.monitored += u64::from(h.monitored());
+    if h.registered() {
+        tally.registered += 1;
+        tally.monitored_lifted += u64::from(h.monitored());
+    }
 
     // Program costs and failures.
     let ind = &p.policy.industry;
@@ -1007,18 +1037,17 @@ pub fn finish(
     // Tallies.
     tally.households += 1;
     tally.income += r.y;
+    if h.registered() {
+        // The register's income: before medical spending, as the register measures
+        // net income (transfers and support included).
+        tally.lifted_persons += u64::from(h.size);
+        tally.lifted_income += r.y * size + r.rigid;
+    }
     tally.poverty(h.group as usize, u64::from(h.size), r.y / ctx.z);
 
-    if recording {
-        if h.group == population::Group::Lifted {
-            tally.initially_lifted += 1;
-            tally.ever_returned += u64::from(h.returns > 0);
-        }
-        if r.poor {
-            h.years_poor = h.years_poor.saturating_add(1);
-        } else if h.poor_prev() && h.registered() {
-            h.lifted_year = Year8::new(ctx.t as i16);
-        }
+    if recording && h.group == population::Group::Lifted {
+        tally.initially_lifted += 1;
+        tally.ever_returned += u64::from(h.returns > 0);
     }
 
     // Spells, exits, re-entries and the transient share, for the calibration targets,
@@ -1046,13 +1075,52 @@ pub fn finish(
     h.prev_wage = Half::new(r.wage);
     h.prev_industry = Half::new(r.industry);
     h.prev_working = r.working;
-    let topup_paid = if r.served {
-        r.package.topup + r.package.conditional
-    } else {
-        0.0
-    };
+    let topup_paid = r.package.topup + r.package.conditional;
     let income = (r.y - (r.dibao + topup_paid) / size).max(-1e9);
     h.assessed = policy::dibao_assessment(&p.policy.social_security.dibao, h.assessed, income);
+}
+
+/// The register's year-end review (`policy.register`): a household whose income after
+/// support is below the line is verified poor, unless monitoring is still given time
+/// to rescue it (a monitoring object below the line at fewer than `rescue_years`
+/// consecutive year-ends). A lifted household verified poor is a registered return; a
+/// never-registered one is newly poor, and is put on the register (2013-2020 rules)
+/// or made a monitoring object (after 2020). Verified poor households are cleared at
+/// the first year-end above the line.
+fn review(h: &mut Household, r: &mut YearRecord, ctx: &YearContext<'_>, tally: &mut YearTally) {
+    let reg = &ctx.p.policy.register;
+    h.below_years = if r.poor {
+        h.below_years.saturating_add(1)
+    } else {
+        0
+    };
+    if h.verified_poor() {
+        h.set_verified_poor(r.poor);
+        return;
+    }
+    if h.registered() {
+        tally.lifted_on_register += 1;
+    } else {
+        tally.unregistered_not_poor += 1;
+    }
+    let rescue = h.monitored() && u32::from(h.below_years) < reg.rescue_years;
+    if !r.poor || rescue {
+        return;
+    }
+    r.verified_poor = true;
+    h.set_verified_poor(true);
+    if h.registered() {
+        r.registered_return = true;
+        tally.registered_returns += 1;
+        return;
+    }
+    r.verified_new_poor = true;
+    tally.verified_new_poor += 1;
+    match reg.newly_poor {
+        NewlyPoor::Register => h.set_registered(true),
+        NewlyPoor::Monitoring if ctx.p.policy.monitoring.enabled => h.set_monitored(true),
+        NewlyPoor::Monitoring => {}
+    }
 }
 
 /// Follow a household's poverty spell on the panel to an observation in year `t`
@@ -1101,7 +1169,6 @@ pub fn start_recording(h: &mut Household) {
     h.returns = 0;
     h.first_return = Year8::NONE;
     h.last_exit = Year8::NONE;
-    h.years_poor = 0;
     h.sum_relative_income = 0.0;
     h.sum_squared_gap = 0.0;
     h.set_spell_observed(false);
@@ -1268,7 +1335,7 @@ mod tests {
                 ..YearRecord::default()
             };
             let (mut tally, mut panel) = (YearTally::default(), PanelTally::default());
-            finish(&mut h, &mut r, false, &ctx, &mut tally, &mut panel);
+            finish(&mut h, &mut r, 1.0, &ctx, &mut tally, &mut panel);
             assert!(r.y >= ctx.tau);
             exits.push((r.exited, h.monitored()));
         }
@@ -1294,11 +1361,12 @@ mod tests {
     }
 
     #[test]
-    fn served_package_raises_income_by_its_amount() {
+    fn the_budget_share_scales_the_package_paid() {
         let (p, terrain, mut h) = setup(1);
         let (villages, motivation) = calm(&terrain);
         let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, CALM_COUNTY);
         h.debt = 0.0;
+        h.programs = 0;
         let base = YearRecord {
             gross: 4000.0,
             detected: true,
@@ -1308,13 +1376,131 @@ mod tests {
             },
             ..YearRecord::default()
         };
-        let (mut t, mut pt) = (YearTally::default(), PanelTally::default());
-        let mut unserved = base.clone();
-        finish(&mut h.clone(), &mut unserved, false, &ctx, &mut t, &mut pt);
-        let mut served = base;
-        finish(&mut h, &mut served, true, &ctx, &mut t, &mut pt);
-        assert!((served.y - unserved.y - 2000.0 / f64::from(h.size)).abs() < 1e-9);
+        let year = |share: f64| {
+            let (mut t, mut pt) = (YearTally::default(), PanelTally::default());
+            let mut r = base.clone();
+            finish(&mut h.clone(), &mut r, share, &ctx, &mut t, &mut pt);
+            (r, t)
+        };
+        let (none, _) = year(0.0);
+        let (half, _) = year(0.5);
+        let (full, t) = year(1.0);
+        let size = f64::from(h.size);
+        assert!((full.y - none.y - 2000.0 / size).abs() < 1e-9);
+        assert!((half.y - none.y - 1000.0 / size).abs() < 1e-9);
+        assert_eq!(half.package.topup, 1000.0);
+        assert!(full.served && half.served);
+        // With nothing paid the household still holds a measure: it joins the
+        // workshop program.
+        assert!(none.served && none.enrolled);
         assert_eq!(t.served, 1);
-        assert!(t.costs[Program::MonitoringTopup as usize] > 0.0);
+        assert!((t.costs[Program::MonitoringTopup as usize] - 2000.0).abs() < 1e-9);
+    }
+
+    /// One year-end of a household with income `gross` (a calm year), `share` 1.
+    fn year_end(
+        h: &mut Household,
+        ctx: &YearContext<'_>,
+        gross: f64,
+        detected: bool,
+    ) -> (YearRecord, YearTally) {
+        let (mut t, mut pt) = (YearTally::default(), PanelTally::default());
+        let mut r = YearRecord {
+            gross,
+            detected,
+            at_risk: detected,
+            ..YearRecord::default()
+        };
+        finish(h, &mut r, 1.0, ctx, &mut t, &mut pt);
+        (r, t)
+    }
+
+    #[test]
+    fn a_lifted_household_below_the_line_is_verified_returned_unless_monitoring_has_time() {
+        let (p, terrain, mut h) = setup(1);
+        let (villages, motivation) = calm(&terrain);
+        let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, CALM_COUNTY);
+        assert_eq!(p.policy.register.rescue_years, 2);
+        h.debt = 0.0;
+        h.set_registered(true);
+        let poor = 0.5 * ctx.z * f64::from(h.size);
+        // Not monitored: verified at its first year-end below the line.
+        let mut missed = h.clone();
+        let (r, t) = year_end(&mut missed, &ctx, poor, false);
+        assert!(r.returned && r.registered_return && missed.verified_poor());
+        assert_eq!((t.lifted_on_register, t.registered_returns), (1, 1));
+        // Verified poor households are not in the lifted stock again until their
+        // income is above the line at a year-end.
+        let (_, t) = year_end(&mut missed, &ctx, poor, false);
+        assert_eq!((t.lifted_on_register, t.registered_returns), (0, 0));
+        year_end(&mut missed, &ctx, 3.0 * ctx.tau * f64::from(h.size), false);
+        assert!(!missed.verified_poor());
+
+        // Monitored: the first year-end below the line leaves monitoring time to
+        // rescue it; the second verifies it.
+        let (r, t) = year_end(&mut h, &ctx, poor, true);
+        assert!(r.returned && !r.registered_return && h.monitored());
+        assert_eq!((t.lifted_on_register, t.registered_returns), (1, 0));
+        let (r, t) = year_end(&mut h, &ctx, poor, true);
+        assert!(
+            r.registered_return,
+            "still below the line after a second year of support"
+        );
+        assert_eq!(t.registered_returns, 1);
+    }
+
+    #[test]
+    fn the_register_rule_decides_what_a_newly_poor_household_becomes() {
+        for (rule, registered, monitored) in
+            [("register", true, false), ("monitoring", false, true)]
+        {
+            let s = Source::new(None)
+                .flag("policy.register.newly_poor", format!("{rule:?}"), "test")
+                .load()
+                .unwrap();
+            let p = s.params;
+            let terrain = population::villages(&p, 0);
+            let (villages, motivation) = calm(&terrain);
+            let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, CALM_COUNTY);
+            let mut h = population::household(&p, &terrain, 0, 5);
+            h.set_registered(false);
+            h.set_monitored(false);
+            h.debt = 0.0;
+            let poor = 0.5 * ctx.z * f64::from(h.size);
+            let (r, t) = year_end(&mut h, &ctx, poor, false);
+            assert!(r.new_poor && r.verified_new_poor, "{rule}");
+            assert_eq!(t.verified_new_poor, 1);
+            assert_eq!(
+                (h.registered(), h.monitored()),
+                (registered, monitored),
+                "{rule}"
+            );
+        }
+    }
+
+    #[test]
+    fn risk_is_eliminated_only_with_labour_capacity_unless_the_scenario_allows() {
+        for (allow, leaves) in [(false, false), (true, true)] {
+            let s = Source::new(None)
+                .flag("policy.monitoring.exit_without_labour", allow, "test")
+                .load()
+                .unwrap();
+            let p = s.params;
+            let terrain = population::villages(&p, 0);
+            let (villages, motivation) = calm(&terrain);
+            let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, CALM_COUNTY);
+            let mut h = population::household(&p, &terrain, 0, 5);
+            h.debt = 0.0;
+            h.labour = 0;
+            h.set_monitored(true);
+            let rich = 3.0 * ctx.tau * f64::from(h.size);
+            let (r, t) = year_end(&mut h, &ctx, rich, false);
+            assert_eq!(
+                (r.exited, h.monitored()),
+                (leaves, !leaves),
+                "exit_without_labour = {allow}"
+            );
+            assert_eq!(t.exited, u64::from(leaves));
+        }
     }
 }

@@ -29,6 +29,14 @@ pub enum OutputError {
         /// The cause.
         source: std::io::Error,
     },
+    /// A value could not be written as TOML.
+    #[error("cannot write {what}: {message}")]
+    Serialize {
+        /// The file.
+        what: String,
+        /// The serialiser's message.
+        message: String,
+    },
 }
 
 /// The error of an I/O failure on `path`.

@@ -253,86 +253,30 @@ pub fn package(
     }
 }
 
-/// A detected household waiting for support: lower `need` is needier. Sixteen bytes:
-/// a lean run of a large population holds one for every detected household until
-/// the budget step (twice: the chunk's and the county's list).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Claim {
-    /// Pre-support per-capita income.
-    pub need: f64,
-    /// Package cost, to the precision of `f32` (a relative 6e-8: only a claim within
-    /// that of the budget's edge could be decided otherwise than in `f64`).
-    cost: f32,
-    /// Household index (`u32`: populations are capped at 100 million households).
-    index: u32,
-}
-
-impl Claim {
-    /// A claim of household `index` with its need and package cost.
-    pub fn new(need: f64, index: usize, cost: f64) -> Claim {
-        Claim {
-            need,
-            cost: cost as f32,
-            index: u32::try_from(index).expect("household index fits in u32"),
-        }
-    }
-
-    /// The package cost.
-    pub fn cost(&self) -> f64 {
-        f64::from(self.cost)
-    }
-
-    /// The household index.
-    pub fn index(&self) -> usize {
-        self.index as usize
-    }
-
-    /// The same claim under household index `index`.
-    pub fn with_index(self, index: usize) -> Claim {
-        Claim::new(self.need, index, self.cost())
+/// The share of every detected household's full package that the year's `budget`
+/// pays when the packages claimed cost `claimed` in all: one when they fit, else
+/// `budget / claimed`. The budget sizes the packages and does not ration who is
+/// served (MODEL.md 3.1): every identified household has assistance measures, as the
+/// policy requires (State Council Information Office, 25 Oct 2024), and when funds
+/// fall short each package is smaller.
+pub fn package_share(claimed: f64, budget: f64) -> f64 {
+    if claimed <= budget {
+        1.0
+    } else {
+        (budget / claimed).clamp(0.0, 1.0)
     }
 }
 
-/// Serve claims within `budget`, neediest first; returns the indices served (sorted by
-/// index) and the amount spent.
-///
-/// Claims are taken in order of need (ties by index, so the result is deterministic)
-/// until the next one does not fit. When every claim fits, nothing is ordered. When the
-/// budget binds, the claim where it binds is found by selection rather than a full
-/// sort: the range that holds it is halved, each half's cost summed, in expected
-/// linear time; only the last few claims are sorted.
-pub fn allocate(claims: &mut [Claim], budget: f64) -> (Vec<usize>, f64) {
-    let total: f64 = claims.iter().map(|c| c.cost()).sum();
-    if total <= budget {
-        return (claims.iter().map(|c| c.index()).collect(), total);
-    }
-    let order = |a: &Claim, b: &Claim| a.need.total_cmp(&b.need).then(a.index.cmp(&b.index));
-    // claims[..lo] are the neediest claims and all fit, costing `spent`; the first
-    // claim that does not fit is in claims[lo..hi].
-    let (mut lo, mut hi, mut spent) = (0, claims.len(), 0.0);
-    while hi - lo > 32 {
-        let mid = lo + (hi - lo) / 2;
-        claims[lo..hi].select_nth_unstable_by(mid - lo, order);
-        let part: f64 = claims[lo..mid].iter().map(|c| c.cost()).sum();
-        if spent + part <= budget {
-            spent += part;
-            lo = mid;
-        } else {
-            hi = mid;
+impl Package {
+    /// The package paid in `share` of each of its amounts.
+    pub fn scaled(&self, share: f64) -> Package {
+        Package {
+            topup: self.topup * share,
+            conditional: self.conditional * share,
+            job: self.job * share,
+            medical: self.medical * share,
         }
     }
-    claims[lo..hi].sort_by(order);
-    for c in &claims[lo..hi] {
-        let cost = c.cost();
-        if spent + cost > budget {
-            break;
-        }
-        spent += cost;
-        lo += 1;
-    }
-    let mut served: Vec<usize> = claims[..lo].iter().map(|c| c.index()).collect();
-    served.sort_unstable();
-    (served, spent)
 }
 
 #[cfg(test)]
@@ -455,60 +399,21 @@ mod tests {
         assert_eq!(agricultural_insurance(&a, 10000.0, 0.05).indemnity, 0.0);
     }
 
-    /// The plain rule: sort by need (ties by index), serve until a claim does not fit.
-    fn allocate_by_sorting(claims: &[Claim], budget: f64) -> Vec<usize> {
-        let mut sorted = claims.to_vec();
-        sorted.sort_by(|a, b| a.need.total_cmp(&b.need).then(a.index.cmp(&b.index)));
-        let mut spent = 0.0;
-        let mut served = Vec::new();
-        for c in &sorted {
-            if spent + c.cost() > budget {
-                break;
-            }
-            spent += c.cost();
-            served.push(c.index());
-        }
-        served.sort_unstable();
-        served
-    }
-
-    proptest::proptest! {
-        /// Selection serves exactly the claims a full sort would, ties and zero-cost
-        /// claims included (whole-number costs, so that sums are exact in any order).
-        #[test]
-        fn selection_serves_what_sorting_serves(
-            raw in proptest::collection::vec((0u32..50, 0u32..400), 0..3000),
-            share in 0.0f64..1.2,
-        ) {
-            let claims: Vec<Claim> = raw
-                .iter()
-                .enumerate()
-                .map(|(i, &(need, cost))| Claim::new(f64::from(need) * 100.0, i, f64::from(cost)))
-                .collect();
-            let total: f64 = claims.iter().map(|c| c.cost()).sum();
-            let budget = (total * share).floor();
-            let expected = allocate_by_sorting(&claims, budget);
-            let mut work = claims.clone();
-            let (served, spent) = allocate(&mut work, budget);
-            proptest::prop_assert_eq!(&served, &expected);
-            let cost: f64 = served.iter().map(|&i| claims[i].cost()).sum();
-            proptest::prop_assert_eq!(spent, cost);
-            proptest::prop_assert!(spent <= budget || served.len() == claims.len());
-        }
-    }
-
     #[test]
-    fn budget_serves_neediest_first() {
-        let mut claims = vec![
-            Claim::new(5000.0, 0, 100.0),
-            Claim::new(1000.0, 1, 100.0),
-            Claim::new(3000.0, 2, 100.0),
-        ];
-        let (served, spent) = allocate(&mut claims, 250.0);
-        assert_eq!(served, vec![1, 2]);
-        assert!((spent - 200.0).abs() < 1e-9);
-        let (all, _) = allocate(&mut claims, 1000.0);
-        assert_eq!(all.len(), 3);
+    fn a_budget_that_binds_pays_every_package_in_the_same_share() {
+        assert_eq!(package_share(900.0, 1000.0), 1.0);
+        assert_eq!(package_share(0.0, 0.0), 1.0);
+        assert!((package_share(4000.0, 1000.0) - 0.25).abs() < 1e-12);
+        assert_eq!(package_share(100.0, 0.0), 0.0);
+        let pk = Package {
+            topup: 2000.0,
+            conditional: 400.0,
+            job: 6000.0,
+            medical: 1000.0,
+        };
+        let half = pk.scaled(0.5);
+        assert!((half.cost() - pk.cost() / 2.0).abs() < 1e-9);
+        assert_eq!(half.job, 3000.0);
     }
 
     #[test]

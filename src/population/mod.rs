@@ -78,17 +78,15 @@ pub struct Household {
     /// Length of the current poverty spell on the panel, in observations (years for an
     /// annual panel), 0 if not poor.
     pub spell: u8,
-    /// Year index in which a registered household last left poverty (脱贫); -1 if it
-    /// was lifted before the start.
-    pub lifted_year: Year8,
     /// Number of returns to poverty over the horizon.
     pub returns: u8,
     /// Year index of the first return, -1 if none.
     pub first_return: Year8,
     /// Year index of the last exit from poverty still open for re-entry, -1 if none.
     pub last_exit: Year8,
-    /// Years poor over the horizon.
-    pub years_poor: u8,
+    /// Consecutive year-ends below the poverty line after support (the year-end
+    /// review's count, `policy.register.rescue_years`).
+    pub below_years: u8,
     /// Skill, in years of schooling.
     pub skill: f32,
     /// Cultivated land (mu).
@@ -210,10 +208,10 @@ impl Year8 {
     }
 }
 
-/// A household's yes-or-no state, one bit each: eight flags in one byte keep the
+/// A household's yes-or-no state, one bit each: the flags in two bytes keep the
 /// state compact. Read and set them through [`Household`]'s accessors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Flags(u8);
+pub struct Flags(u16);
 
 /// For each flag: a getter with the flag's documentation, a setter, and its bit.
 macro_rules! flags {
@@ -229,7 +227,7 @@ macro_rules! flags {
                 #[doc = concat!("Set [`Household::", stringify!($get), "`].")]
                 #[inline]
                 pub fn $set(&mut self, on: bool) {
-                    self.flags.0 = (self.flags.0 & !(1 << $bit)) | (u8::from(on) << $bit);
+                    self.flags.0 = (self.flags.0 & !(1 << $bit)) | (u16::from(on) << $bit);
                 }
             )*
         }
@@ -253,6 +251,10 @@ flags! {
     panel_poor_prev, set_panel_poor_prev = 6;
     /// Whether the current spell started inside the observed horizon.
     spell_observed, set_spell_observed = 7;
+    /// Verified poor at the last year-end review (`policy.register`): on the register
+    /// as poor, or, after 2020, a newly poor monitoring object; cleared when its
+    /// income is above the line at a year-end.
+    verified_poor, set_verified_poor = 8;
 }
 
 /// The villages of one replication.
@@ -532,11 +534,10 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         years_above: 0,
         support_years: 0,
         spell: 0,
-        lifted_year: Year8::NONE,
         returns: 0,
         first_return: Year8::NONE,
         last_exit: Year8::NONE,
-        years_poor: 0,
+        below_years: 0,
         skill: skill as f32,
         land: land as f32,
         irrigated: Share16::new(irrigated),

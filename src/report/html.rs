@@ -118,12 +118,18 @@ pub fn page(report: &Report, svgs: &[String]) -> String {
          intervals over replications unless stated otherwise.</footer>",
         esc(version)
     );
+    document(&title, &body)
+}
+
+/// A whole self-contained page: the house style, no network loads, `body` inside
+/// `<main>`.
+pub fn document(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
          <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
-        esc(&title)
+        esc(title)
     )
 }
 

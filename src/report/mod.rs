@@ -13,6 +13,7 @@
 //! | `indices.csv` | sensitivity: Morris, Sobol or LHS bars, tornado style |
 //! | `yearly.csv` | one run |
 
+mod calibration;
 mod charts;
 mod html;
 mod read;
@@ -22,6 +23,7 @@ use std::fs;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
+pub use calibration::calibration_report;
 pub use charts::{Chart, ChartError, Kind, Line, Row, Unit};
 pub use read::{Files, RunData, Stat};
 

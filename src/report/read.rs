@@ -415,6 +415,11 @@ pub fn comparison(files: &Files) -> Result<Vec<CompareRow>, ReportError> {
     )?;
     let mut out = Vec::new();
     for row in &t.rows {
+        // A ratio with nothing averted (cost per return averted) is left empty: there
+        // is no difference to show.
+        let Some(mean) = t.optional(row, 5)? else {
+            continue;
+        };
         out.push(CompareRow {
             baseline: t.field(row, 0)?.into(),
             scenario: t.field(row, 1)?.into(),
@@ -422,7 +427,7 @@ pub fn comparison(files: &Files) -> Result<Vec<CompareRow>, ReportError> {
             base_mean: t.optional(row, 3)?,
             scenario_mean: t.optional(row, 4)?,
             diff: Stat {
-                mean: t.number(row, 5)?,
+                mean,
                 sd: None,
                 ci_low: t.optional(row, 6)?,
                 ci_high: t.optional(row, 7)?,

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::metrics::{PanelTally, YearTally};
 use crate::model::{self, YearContext, YearRecord};
-use crate::policy::Claim;
+use crate::policy;
 use crate::population::{self, Household};
 use crate::scenario::Scenario;
 
@@ -71,9 +71,9 @@ pub struct RunResult {
 pub const LARGE_POPULATION: u64 = 50_000;
 
 /// Bytes of memory a household of a population of `households` needs while its
-/// replication runs, at most: its state, and, when it is detected, its claim (twice:
-/// the chunk's and the county's list) and, below [`LARGE_POPULATION`], its year's
-/// record until the budget step. In the bundled baseline about a third of the
+/// replication runs, at most: its state, and, when it is detected, its index in its
+/// chunk's list or, below [`LARGE_POPULATION`], its year's record until the budget
+/// step. In the bundled baseline about a third of the
 /// households are detected in a year; this assumes all are, so that a run that passes
 /// the memory check fits.
 pub fn bytes_per_household(households: u64) -> u64 {
@@ -82,7 +82,7 @@ pub fn bytes_per_household(households: u64) -> u64 {
     } else {
         std::mem::size_of::<YearRecord>()
     };
-    (std::mem::size_of::<Household>() + record + 2 * std::mem::size_of::<Claim>() + 1) as u64
+    (std::mem::size_of::<Household>() + record.max(std::mem::size_of::<u32>())) as u64
 }
 
 /// Peak memory a run of `s` needs with `threads` workers (bytes).
@@ -136,15 +136,16 @@ pub fn replications(
         .collect()
 }
 
-/// One chunk's share of a year: its tallies, and its detected households waiting for
-/// the budget step, by position in the chunk: with their year's records, or, in a lean
-/// run, with their claims alone.
+/// One chunk's share of a year: its tallies, the full cost of its detected households'
+/// packages, and those households waiting for the budget step, by position in the
+/// chunk: with their year's records, or, in a lean run, by position alone.
 #[derive(Default)]
 struct ChunkYear {
     tally: YearTally,
     panel: PanelTally,
+    claimed: f64,
     pending: Vec<(usize, YearRecord)>,
-    claims: Vec<Claim>,
+    lean: Vec<u32>,
 }
 
 impl ChunkYear {
@@ -154,22 +155,9 @@ impl ChunkYear {
     fn clear(&mut self) {
         self.tally = YearTally::default();
         self.panel = PanelTally::default();
+        self.claimed = 0.0;
         self.pending.clear();
-        self.claims.clear();
-    }
-
-    /// Detected households waiting.
-    fn waiting(&self) -> usize {
-        self.pending.len() + self.claims.len()
-    }
-
-    /// Their claims, in order; `index` is the position in the chunk.
-    fn claims(&self) -> impl Iterator<Item = Claim> + '_ {
-        let held = self
-            .pending
-            .iter()
-            .map(|(i, r)| Claim::new(r.y_pre, *i, r.package.cost()));
-        held.chain(self.claims.iter().copied())
+        self.lean.clear();
     }
 }
 
@@ -301,15 +289,16 @@ fn replication_with(
                     let before = lean.then(|| h.clone());
                     let mut r = model::begin(h, household_id(chunk, i), &ctx);
                     if r.detected {
+                        part.claimed += r.package.cost();
                         match before {
                             Some(before) => {
-                                part.claims.push(Claim::new(r.y_pre, i, r.package.cost()));
+                                part.lean.push(i as u32);
                                 *h = before;
                             }
                             None => part.pending.push((i, r)),
                         }
                     } else {
-                        model::finish(h, &mut r, false, &ctx, &mut part.tally, &mut part.panel);
+                        model::finish(h, &mut r, 1.0, &ctx, &mut part.tally, &mut part.panel);
                         if let (Some(f), true) = (inspect, t >= 0) {
                             f(index, h, &r);
                         }
@@ -320,61 +309,43 @@ fn replication_with(
             break;
         }
 
-        // The county serves claims within its budget, neediest first.
-        let mut claims: Vec<Claim> = Vec::with_capacity(parts.iter().map(ChunkYear::waiting).sum());
-        claims.extend(
-            parts
-                .iter()
-                .flat_map(|part| part.claims())
-                .enumerate()
-                .map(|(k, c)| c.with_index(k)),
-        );
-        let mut served = vec![false; claims.len()];
-        for k in model::serve_claims(&mut claims, n, p) {
-            served[k] = true;
-        }
-        drop(claims);
-        let mut offsets = Vec::with_capacity(parts.len());
-        let mut offset = 0;
-        for part in &parts {
-            offsets.push(offset);
-            offset += part.waiting();
-        }
+        // The county's budget sizes every package in one share; the chunks' claims
+        // are added in chunk order, so the share does not depend on the threads.
+        let claimed: f64 = parts.iter().map(|part| part.claimed).sum();
+        let share = policy::package_share(claimed, model::budget(p, n));
 
-        // Pass 2: detected households close their year, served or not.
+        // Pass 2: detected households close their year with the package paid.
         pop.par_chunks_mut(CHUNK)
             .zip(parts.par_iter_mut())
-            .zip(offsets.par_iter())
             .enumerate()
-            .for_each(|(chunk, ((hs, part), &offset))| {
+            .for_each(|(chunk, (hs, part))| {
                 let ChunkYear {
                     tally,
                     panel,
                     pending,
-                    claims,
+                    lean,
+                    ..
                 } = part;
-                let served = &served[offset..offset + pending.len() + claims.len()];
-                let mut close = |h: &mut Household, r: &mut YearRecord, served: bool| {
-                    model::finish(h, r, served, &ctx, tally, panel);
+                let mut close = |h: &mut Household, r: &mut YearRecord| {
+                    model::finish(h, r, share, &ctx, tally, panel);
                     if let (Some(f), true) = (inspect, t >= 0) {
                         f(index, h, r);
                     }
                 };
-                let (held, lean_served) = served.split_at(pending.len());
-                for ((i, r), &served) in pending.iter_mut().zip(held) {
-                    close(&mut hs[*i], r, served);
+                for (i, r) in pending.iter_mut() {
+                    close(&mut hs[*i], r);
                 }
                 // A lean run computes the year again: the same state, context and draws
                 // give the same record.
-                for (c, &served) in claims.iter().zip(lean_served) {
-                    let i = c.index();
+                for &i in lean.iter() {
+                    let i = i as usize;
                     let h = &mut hs[i];
                     let mut r = model::begin(h, household_id(chunk, i), &ctx);
-                    close(h, &mut r, served);
+                    close(h, &mut r);
                 }
-                // The held records wait for `ChunkYear::clear` next year; a lean run's
-                // claims are small, and freeing them keeps its memory lowest.
-                *claims = Vec::new();
+                // The held records wait for `ChunkYear::clear` next year; freeing a
+                // lean run's list keeps its memory lowest.
+                *lean = Vec::new();
             });
         let mut tally = YearTally::default();
         for part in &parts {
@@ -406,7 +377,10 @@ mod tests {
     #[test]
     fn a_lean_replication_gives_the_same_numbers_and_records() {
         // Small enough to be quick, several chunks, and a budget that binds.
-        let mut s = Source::new(None).load().unwrap();
+        let mut s = Source::new(None)
+            .flag("policy.monitoring.budget_per_household", 50.0, "test")
+            .load()
+            .unwrap();
         s.params.simulation.households = 3000;
         s.params.simulation.years = 4;
         let seen = |lean: bool| {
@@ -423,7 +397,9 @@ mod tests {
         let (lean, lean_records) = seen(true);
         assert!(fast.years.iter().all(|y| y.detected > 0 && y.served > 0));
         assert!(
-            fast.years.iter().any(|y| y.served < y.detected),
+            fast.years
+                .iter()
+                .any(|y| y.monitoring_paid() < 0.99 * y.claimed),
             "the budget binds"
         );
         assert_eq!(fast, lean);

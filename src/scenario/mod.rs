@@ -32,8 +32,13 @@ pub const BASELINE_TOML: &str = include_str!("../../scenarios/baseline.toml");
 pub const BUILTIN: &str = "builtin:";
 
 /// The bundled scenario and study files, embedded so that they work from any directory.
-pub const BUNDLED: [(&str, &str); 12] = [
+pub const BUNDLED: [(&str, &str); 14] = [
     ("baseline.toml", BASELINE_TOML),
+    ("targets.toml", include_str!("../../scenarios/targets.toml")),
+    (
+        "baseline_factors.toml",
+        include_str!("../../scenarios/baseline_factors.toml"),
+    ),
     (
         "monitoring.toml",
         include_str!("../../scenarios/monitoring.toml"),
@@ -577,6 +582,8 @@ fn allowed_strings(key: &str) -> Option<&'static [&'static str]> {
         Some(&["gap", "fixed"])
     } else if key == "poverty_line.panel_income" {
         Some(&["net", "before_medical"])
+    } else if key == "policy.register.newly_poor" {
+        Some(&params::NewlyPoor::NAMES)
     } else {
         None
     }

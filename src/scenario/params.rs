@@ -364,6 +364,9 @@ pub struct PriceShock {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
+    /// The poverty register's rules: who is put (back) on it, and how a return is
+    /// verified.
+    pub register: Register,
     /// Dynamic monitoring and support (3.1).
     pub monitoring: Monitoring,
     /// Industrial support (3.2).
@@ -372,6 +375,43 @@ pub struct Policy {
     pub social_security: SocialSecurity,
     /// Stimulating internal motivation (3.4).
     pub motivation: MotivationPolicy,
+}
+
+/// `[policy.register]`: the poverty register (建档立卡) and its year-end review.
+///
+/// At each year's end the county reviews households' incomes (the register's annual
+/// dynamic adjustment, 动态调整). A household whose income after the support it
+/// received is below the line is verified as poor, unless it is a monitoring object
+/// that monitoring is still given time to rescue: one whose income has been below the
+/// line at fewer than `rescue_years` consecutive year-ends. A lifted household so
+/// verified is a registered return; a household never registered is verified newly
+/// poor, and `newly_poor` says what becomes of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Register {
+    /// What a household verified as newly poor becomes.
+    pub newly_poor: NewlyPoor,
+    /// Consecutive year-ends below the line, after support, before the review verifies
+    /// a monitored household as poor (1: at once, as one not monitored).
+    pub rescue_years: u32,
+}
+
+/// What the year-end review does with a never-registered household it verifies as poor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NewlyPoor {
+    /// The 2013-2020 register: it is registered poor (纳入建档立卡), and counts as a
+    /// lifted household once its income is above the line again.
+    Register,
+    /// Post-2020 monitoring: it becomes a monitoring object in the "sudden severe
+    /// difficulty" group (突发严重困难户) with the support package, and is never
+    /// registered nor counted as lifted.
+    Monitoring,
+}
+
+impl NewlyPoor {
+    /// The names a scenario file may give, from the serde names.
+    pub const NAMES: [&'static str; 2] = ["register", "monitoring"];
 }
 
 /// `[policy.monitoring]`: the dynamic monitoring and support mechanism.
@@ -404,9 +444,15 @@ pub struct Monitoring {
     pub medical_assistance_share: f64,
     /// Industry program a detected household not yet enrolled joins next year ("" for none).
     pub enrol_program: String,
-    /// Consecutive years with income above `tau` before a household leaves monitoring.
+    /// Consecutive year-ends with income above `tau` (and no large rigid spending)
+    /// before a household's risk is marked eliminated and it leaves monitoring.
     pub exit_years: u32,
-    /// Government budget for support packages per household of the county (CNY per year).
+    /// Whether a household with no labour capacity can leave monitoring; the rules
+    /// keep it monitored after its social-security measures are in place.
+    pub exit_without_labour: bool,
+    /// Government budget for support packages per household of the county (CNY per
+    /// year). It sizes the packages: when the detected households' full packages cost
+    /// more, every package is paid in the same proportion.
     pub budget_per_household: f64,
     /// Social funds (paired assistance, charity) added to the budget per household.
     pub social_fund_per_household: f64,

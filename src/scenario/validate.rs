@@ -442,6 +442,15 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         "a log standard deviation must be in [0, 3]",
     )?;
 
+    let reg = &p.policy.register;
+    if !(1..=100).contains(&reg.rescue_years) {
+        return Err(c.fail(
+            "policy.register.rescue_years",
+            reg.rescue_years,
+            "rescue_years must be in [1, 100]: 1 verifies a monitored household at its first year-end below the line",
+        ));
+    }
+
     let m = &p.policy.monitoring;
     c.range(
         "policy.monitoring.threshold_ratio",

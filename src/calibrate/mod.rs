@@ -1,0 +1,790 @@
+//! Targets as data, and the fit of a scenario's free parameters to them.
+//!
+//! A targets file (`scenarios/targets.toml`) lists published figures: each names a
+//! metric, the scenario and years it applies to, a value, a tolerance and its source.
+//! [`Target::simulate`] reads a run's tables as the target reads the figure, one value
+//! per replication. A [`Calibration`] directory fits a scenario to the targets that
+//! name it: a Latin hypercube screen over the factors' ranges, then Nelder-Mead
+//! (argmin's) from the best point, every evaluation on the scenario's seed (common
+//! random numbers). Every evaluation is appended to `evaluations.csv` as it finishes;
+//! a stopped fit resumes by replaying the same, deterministic, search from that file.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use argmin::core::{CostFunction, Executor, State};
+use argmin::solver::neldermead::NelderMead;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::design::{self, Factor};
+use crate::output::{self, OutputError, Tables, io, write_atomic};
+use crate::runner::{self, Observer};
+use crate::scenario::{Origin, ScenarioError, Source};
+use crate::sensitivity::{self, FactorSpec, StudyError};
+use crate::stats;
+
+/// How a target reads a metric over its years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Statistic {
+    /// The mean over the target's years (or the whole-horizon summary, without years).
+    #[default]
+    Mean,
+    /// Growth from the first to the last of the target's years: `last / first - 1`.
+    Growth,
+}
+
+/// One published figure the model should reproduce.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// A short name, unique in the file.
+    pub name: String,
+    /// The metric: a yearly metric when `years` are given, else a summary metric.
+    pub metric: String,
+    /// The scenario it applies to, by its `name`.
+    pub scenario: String,
+    /// Calendar years; empty for a whole-horizon summary metric.
+    #[serde(default)]
+    pub years: Vec<i32>,
+    /// How the years are read.
+    #[serde(default)]
+    pub statistic: Statistic,
+    /// The published value.
+    pub value: f64,
+    /// Half-width of the band within which the target is met.
+    pub tolerance: f64,
+    /// Where the figure comes from.
+    pub source: String,
+    /// S, M or A, as in the scenario files.
+    pub confidence: String,
+    /// Why the model does not meet this target yet; the targets test checks that the
+    /// reason still holds (the target is missed), so the note cannot go stale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_miss: Option<String>,
+}
+
+/// The simulated figure of a target: its mean over replications with the 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Simulated {
+    /// Mean over replications.
+    pub mean: f64,
+    /// 95% t-interval (equal to the mean with one replication).
+    pub ci: (f64, f64),
+}
+
+impl Target {
+    /// The target's figure in `tables`, one value per replication.
+    pub fn per_replication(&self, tables: &Tables) -> Result<Vec<f64>, ScenarioError> {
+        let unknown = |names: &[String], what: &str| {
+            let hint =
+                crate::scenario::tree::closest(&self.metric, names.iter().map(String::as_str))
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+            self.error(
+                "metric",
+                &self.metric,
+                &format!("not a {what} metric{hint}"),
+            )
+        };
+        if self.years.is_empty() {
+            let m = tables
+                .summary_names
+                .iter()
+                .position(|n| *n == self.metric)
+                .ok_or_else(|| unknown(&tables.summary_names, "summary (whole-horizon)"))?;
+            return Ok(tables.summary[m].clone());
+        }
+        let m = tables
+            .yearly_names
+            .iter()
+            .position(|n| *n == self.metric)
+            .ok_or_else(|| unknown(&tables.yearly_names, "yearly"))?;
+        let mut columns = Vec::with_capacity(self.years.len());
+        for &year in &self.years {
+            let t = tables
+                .years
+                .iter()
+                .position(|&y| y == year)
+                .ok_or_else(|| {
+                    self.error(
+                        "years",
+                        year,
+                        &format!(
+                            "outside the run's years {}-{}",
+                            tables.years.first().copied().unwrap_or(0),
+                            tables.years.last().copied().unwrap_or(0)
+                        ),
+                    )
+                })?;
+            columns.push(&tables.yearly[t][m]);
+        }
+        let reps = columns[0].len();
+        Ok((0..reps)
+            .map(|r| match self.statistic {
+                Statistic::Mean => columns.iter().map(|c| c[r]).sum::<f64>() / columns.len() as f64,
+                Statistic::Growth => {
+                    let (first, last) = (columns[0][r], columns[columns.len() - 1][r]);
+                    if first != 0.0 {
+                        last / first - 1.0
+                    } else {
+                        0.0
+                    }
+                }
+            })
+            .collect())
+    }
+
+    /// The simulated figure in `tables`.
+    pub fn simulate(&self, tables: &Tables) -> Result<Simulated, ScenarioError> {
+        let s = stats::summarize(&self.per_replication(tables)?);
+        Ok(Simulated {
+            mean: s.mean,
+            ci: s.ci.unwrap_or((s.mean, s.mean)),
+        })
+    }
+
+    /// The miss in units of the tolerance: within [-1, 1] the target is met.
+    pub fn miss(&self, simulated: f64) -> f64 {
+        (simulated - self.value) / self.tolerance
+    }
+
+    /// Whether `simulated` meets the target.
+    pub fn met(&self, simulated: f64) -> bool {
+        self.miss(simulated).abs() <= 1.0
+    }
+
+    fn error(&self, field: &str, value: impl ToString, rule: &str) -> ScenarioError {
+        ScenarioError::OutOfRange {
+            at: Origin::flag("the targets file"),
+            key: format!("target `{}`.{field}", self.name),
+            value: value.to_string(),
+            rule: rule.into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetsFile {
+    target: Vec<Target>,
+}
+
+/// Read a targets file: `[[target]]` entries with unique names and positive
+/// tolerances.
+pub fn load_targets(path: &Path) -> Result<Vec<Target>, ScenarioError> {
+    let file: TargetsFile = crate::scenario::read_typed(
+        path,
+        "a target has name, metric, scenario, value, tolerance, source and confidence",
+    )?;
+    let at = || Origin::flag(path.display().to_string());
+    let mut seen = std::collections::BTreeSet::new();
+    for t in &file.target {
+        let fail = |field: &str, value: String, rule: &str| ScenarioError::OutOfRange {
+            at: at(),
+            key: format!("target `{}`.{field}", t.name),
+            value,
+            rule: rule.into(),
+        };
+        if !seen.insert(t.name.clone()) {
+            return Err(fail(
+                "name",
+                t.name.clone(),
+                "each target needs its own name",
+            ));
+        }
+        if !(t.tolerance.is_finite() && t.tolerance > 0.0) {
+            return Err(fail(
+                "tolerance",
+                t.tolerance.to_string(),
+                "a tolerance must be a positive number",
+            ));
+        }
+        if !t.value.is_finite() {
+            return Err(fail(
+                "value",
+                t.value.to_string(),
+                "a value must be a finite number",
+            ));
+        }
+        if t.statistic == Statistic::Growth && t.years.len() < 2 {
+            return Err(fail(
+                "years",
+                format!("{:?}", t.years),
+                "a growth target needs its first and last year",
+            ));
+        }
+        if !["S", "M", "A"].contains(&t.confidence.as_str()) {
+            return Err(fail(
+                "confidence",
+                format!("{:?}", t.confidence),
+                "must be \"S\", \"M\" or \"A\", as in the scenario files",
+            ));
+        }
+    }
+    Ok(file.target)
+}
+
+/// What a calibration directory was asked to do, saved as `plan.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The scenario's name: the targets that name it are fitted.
+    pub scenario: String,
+    /// Targets reported as validation, not fitted (by name or metric).
+    pub holdout: Vec<String>,
+    /// Points of the Latin hypercube screen.
+    pub samples: usize,
+    /// Nelder-Mead evaluations after the screen.
+    pub evaluations: usize,
+    /// Seed of the screen's design.
+    pub design_seed: u64,
+    /// The factors and their ranges.
+    pub factors: Vec<FactorSpec>,
+}
+
+/// A calibration directory being run.
+pub struct Calibration {
+    /// The directory.
+    pub dir: PathBuf,
+    /// The plan.
+    pub plan: Plan,
+    /// The factors.
+    pub factors: Vec<Factor>,
+    /// Every target of the file, for the report.
+    pub targets: Vec<Target>,
+    scenario_file: PathBuf,
+    done: HashMap<Vec<u64>, f64>,
+}
+
+/// The result of a finished fit.
+#[derive(Debug, Clone)]
+pub struct Fit {
+    /// Fitted parameter values, in factor order.
+    pub values: Vec<f64>,
+    /// Keys of the fitted parameters within 1% of their range's edge.
+    pub at_edge: Vec<String>,
+    /// Every target of the scenario: the target, its simulated figure, and whether it
+    /// was held out.
+    pub rows: Vec<(Target, Simulated, bool)>,
+    /// The distance at the fitted values.
+    pub distance: f64,
+    /// Files written, relative to the directory.
+    pub files: Vec<String>,
+}
+
+/// How far outside the unit box a point may go before the penalty dominates.
+const BOX_PENALTY: f64 = 1.0e4;
+
+impl Calibration {
+    /// Start a calibration of `scenario_file` (with `flags` applied, `KEY=VALUE`) in
+    /// `dir`: check the targets and factors, then write the plan and inputs.
+    #[allow(clippy::too_many_arguments)]
+    pub fn create(
+        dir: &Path,
+        force: bool,
+        scenario: &crate::scenario::Scenario,
+        targets_file: &Path,
+        factors_file: &Path,
+        holdout: Vec<String>,
+        samples: usize,
+        evaluations: usize,
+    ) -> Result<Calibration, StudyError> {
+        output::check_target(dir, force)?;
+        let targets = load_targets(targets_file)?;
+        let factors = sensitivity::load_factors(factors_file)?;
+        if factors.is_empty() {
+            return Err(ScenarioError::OutOfRange {
+                at: Origin::flag(factors_file.display().to_string()),
+                key: "factor".into(),
+                value: "none".into(),
+                rule: "a calibration needs at least one [[factor]] to fit".into(),
+            }
+            .into());
+        }
+        let mine: Vec<&Target> = targets
+            .iter()
+            .filter(|t| t.scenario == scenario.name)
+            .collect();
+        for h in &holdout {
+            if !mine.iter().any(|t| t.name == *h || t.metric == *h) {
+                return Err(ScenarioError::OutOfRange {
+                    at: Origin::flag("--holdout"),
+                    key: h.clone(),
+                    value: h.clone(),
+                    rule: format!(
+                        "names no target of scenario `{}` in {}",
+                        scenario.name,
+                        targets_file.display()
+                    ),
+                }
+                .into());
+            }
+        }
+        if !mine.iter().any(|t| !held(t, &holdout)) {
+            return Err(ScenarioError::OutOfRange {
+                at: Origin::flag(targets_file.display().to_string()),
+                key: "target.scenario".into(),
+                value: format!("{:?}", scenario.name),
+                rule: "no target left to fit for this scenario: give targets whose `scenario` is the scenario's name, and hold out fewer".into(),
+            }
+            .into());
+        }
+        // Every target must read the scenario's tables: check on a one-replication run
+        // of a few households before anything is written.
+        let mut probe = scenario.clone();
+        probe.params.simulation.households = probe.params.simulation.households.min(200);
+        probe.set_replications(1);
+        let tables = Tables::new(&probe, &runner::run_quiet(&probe, &runner::Silent));
+        for t in &mine {
+            t.per_replication(&tables)?;
+        }
+        let specs = factor_specs(factors_file, &factors)?;
+        if dir.exists() {
+            fs::remove_dir_all(dir).map_err(io(dir))?;
+        }
+        fs::create_dir_all(dir).map_err(io(dir))?;
+        write_atomic(&dir.join("scenario.toml"), scenario.to_toml())?;
+        let text = crate::scenario::read_text(targets_file)?;
+        write_atomic(&dir.join("targets.toml"), text)?;
+        let plan = Plan {
+            scenario: scenario.name.clone(),
+            holdout,
+            samples,
+            evaluations,
+            design_seed: scenario.params.simulation.seed,
+            factors: specs,
+        };
+        let text = toml::to_string(&plan).map_err(|e| OutputError::Serialize {
+            what: "plan.toml".into(),
+            message: e.to_string(),
+        })?;
+        write_atomic(&dir.join("plan.toml"), text)?;
+        Calibration::open(dir)
+    }
+
+    /// Open an existing calibration directory (for `--resume`).
+    pub fn open(dir: &Path) -> Result<Calibration, StudyError> {
+        let plan_file = dir.join("plan.toml");
+        if !plan_file.exists() {
+            return Err(StudyError::NotAStudy(dir.to_path_buf()));
+        }
+        let plan: Plan = crate::scenario::read_typed(&plan_file, "written by povsim; do not edit")?;
+        let factors = plan
+            .factors
+            .iter()
+            .map(|f| {
+                let mut t = f.distribution.clone();
+                t.insert("key".into(), toml::Value::String(f.key.clone()));
+                toml::Value::Table(t)
+                    .try_into::<Factor>()
+                    .map_err(|e| ScenarioError::Syntax {
+                        at: Origin::flag(plan_file.display().to_string()),
+                        message: e.to_string(),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let targets = load_targets(&dir.join("targets.toml"))?;
+        let mut c = Calibration {
+            dir: dir.to_path_buf(),
+            plan,
+            factors,
+            targets,
+            scenario_file: dir.join("scenario.toml"),
+            done: HashMap::new(),
+        };
+        c.load_evaluations()?;
+        Ok(c)
+    }
+
+    fn evaluations_file(&self) -> PathBuf {
+        self.dir.join("evaluations.csv")
+    }
+
+    /// Read the evaluations done so far, dropping a line a stop cut short, and write
+    /// the file back whole so that appending continues after a complete line.
+    fn load_evaluations(&mut self) -> Result<(), StudyError> {
+        let path = self.evaluations_file();
+        let k = self.factors.len();
+        let mut text = self.header();
+        if let Ok(old) = fs::read_to_string(&path) {
+            for line in old.lines().skip(1) {
+                let fields: Vec<&str> = line.split(',').collect();
+                if fields.len() != 2 * k + 1 || !old.contains(&format!("{line}\n")) {
+                    continue;
+                }
+                let unit: Option<Vec<f64>> = fields[..k].iter().map(|f| f.parse().ok()).collect();
+                let distance: Option<f64> = fields[2 * k].parse().ok();
+                if let (Some(unit), Some(distance)) = (unit, distance) {
+                    self.done.insert(key(&unit), distance);
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+        }
+        write_atomic(&path, text)?;
+        Ok(())
+    }
+
+    fn header(&self) -> String {
+        let mut h = String::new();
+        for i in 0..self.factors.len() {
+            let _ = write!(h, "u{i},");
+        }
+        for f in &self.factors {
+            let _ = write!(h, "{},", f.key);
+        }
+        h.push_str("distance\n");
+        h
+    }
+
+    /// Evaluations recorded so far.
+    pub fn evaluations_done(&self) -> usize {
+        self.done.len()
+    }
+
+    /// Household-years of one evaluation.
+    pub fn household_years_per_evaluation(&self) -> Result<u64, StudyError> {
+        let s = Source::new(Some(self.scenario_file.clone())).load()?;
+        Ok(runner::household_years_per_replication(&s)
+            * u64::from(s.params.simulation.replications))
+    }
+
+    fn fitted_targets(&self) -> Vec<&Target> {
+        self.targets
+            .iter()
+            .filter(|t| t.scenario == self.plan.scenario && !held(t, &self.plan.holdout))
+            .collect()
+    }
+
+    /// The scenario at unit coordinates `unit` (clamped into the box).
+    fn scenario_at(&self, unit: &[f64]) -> Result<crate::scenario::Scenario, ScenarioError> {
+        let mut src = Source::new(Some(self.scenario_file.clone()));
+        for (f, &u) in self.factors.iter().zip(unit) {
+            src = src.flag(
+                &f.key,
+                f.value(u),
+                &format!("the calibration's value of {}", f.key),
+            );
+        }
+        src.load()
+    }
+
+    /// Run the scenario at `unit` and read its tables.
+    fn tables_at(
+        &self,
+        unit: &[f64],
+        observer: &dyn Observer,
+    ) -> Result<Option<Tables>, StudyError> {
+        let s = self.scenario_at(unit)?;
+        let run = runner::run_quiet(&s, observer);
+        if run.cancelled {
+            return Ok(None);
+        }
+        Ok(Some(Tables::new(&s, &run)))
+    }
+
+    /// The distance at `unit`: from the record when evaluated before, else run and
+    /// recorded. `None` when the observer stopped the run.
+    fn distance(&self, unit: &[f64], observer: &dyn Observer) -> Result<Option<f64>, StudyError> {
+        if let Some(&d) = self.done.get(&key(unit)) {
+            return Ok(Some(d));
+        }
+        let Some(tables) = self.tables_at(unit, observer)? else {
+            return Ok(None);
+        };
+        let mut d = penalty(unit);
+        for t in self.fitted_targets() {
+            let sim = t.simulate(&tables)?;
+            d += t.miss(sim.mean).powi(2);
+        }
+        Ok(Some(d))
+    }
+
+    fn record(&mut self, unit: &[f64], distance: f64) -> Result<(), StudyError> {
+        if self.done.insert(key(unit), distance).is_some() {
+            return Ok(());
+        }
+        let mut line = String::new();
+        for u in unit {
+            let _ = write!(line, "{u:?},");
+        }
+        for (f, &u) in self.factors.iter().zip(unit) {
+            let _ = write!(line, "{:?},", f.value(u));
+        }
+        let _ = writeln!(line, "{distance:?}");
+        let path = self.evaluations_file();
+        let mut file = fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(io(&path))?;
+        file.write_all(line.as_bytes()).map_err(io(&path))?;
+        Ok(())
+    }
+
+    /// Run the screen and the fit, resuming from the evaluations recorded. Returns
+    /// `None` when the observer stopped it (everything evaluated is kept).
+    pub fn run(&mut self, observer: &dyn Observer) -> Result<Option<Vec<f64>>, StudyError> {
+        let k = self.factors.len();
+        let total = self.plan.samples + self.plan.evaluations;
+        // The screen: points in parallel, each recorded in design order.
+        let points = design::latin_hypercube(self.plan.samples, k, self.plan.design_seed);
+        let this = &*self;
+        let screened: Vec<Result<Option<f64>, StudyError>> = points
+            .par_iter()
+            .map(|u| this.distance(u, observer))
+            .collect();
+        let mut best: Option<(Vec<f64>, f64)> = None;
+        for (u, d) in points.iter().zip(screened) {
+            let Some(d) = d? else { return Ok(None) };
+            self.record(u, d)?;
+            observer.point_finished(self.done.len().min(total), total);
+            if best.as_ref().is_none_or(|(_, b)| d < *b) {
+                best = Some((u.clone(), d));
+            }
+        }
+        let start = best.map_or_else(|| vec![0.5; k], |(u, _)| u);
+        // The fit: Nelder-Mead in the unit box from the best screened point.
+        let step = 0.1;
+        let mut simplex = vec![start.clone()];
+        for i in 0..k {
+            let mut v = start.clone();
+            v[i] += if v[i] + step <= 1.0 { step } else { -step };
+            simplex.push(v);
+        }
+        let budget = self.plan.evaluations;
+        let problem = Problem {
+            calibration: std::cell::RefCell::new(self),
+            observer,
+            budget,
+            used: std::cell::Cell::new(0),
+            stopped: std::cell::Cell::new(false),
+            failure: std::cell::RefCell::new(None),
+        };
+        let solver = NelderMead::new(simplex)
+            .with_sd_tolerance(1e-4)
+            .map_err(|e| optimiser(&e))?;
+        let found = Executor::new(&problem, solver)
+            .configure(|state| state.max_iters(budget as u64))
+            .run()
+            .ok()
+            .and_then(|r| r.state().get_best_param().cloned());
+        let Problem {
+            calibration,
+            stopped,
+            failure,
+            ..
+        } = problem;
+        if let Some(e) = failure.into_inner() {
+            return Err(e);
+        }
+        if stopped.get() && observer.cancelled() {
+            return Ok(None);
+        }
+        let this = calibration.into_inner();
+        let mut best = found.unwrap_or_else(|| start.clone());
+        // The best point recorded wins: an interrupted search keeps its best.
+        let mut best_d = this.done.get(&key(&best)).copied().unwrap_or(f64::INFINITY);
+        for (u, &d) in &this.done {
+            let unit: Vec<f64> = u.iter().map(|b| f64::from_bits(*b)).collect();
+            if d < best_d || (d == best_d && unit < best) {
+                best_d = d;
+                best = unit;
+            }
+        }
+        Ok(Some(best))
+    }
+
+    /// Evaluate the fitted point at full detail and write the calibrated scenario,
+    /// `fit.csv`, `parameters.csv` and the report.
+    pub fn finish(&self, unit: &[f64]) -> Result<Fit, StudyError> {
+        let s = self.scenario_at(unit)?;
+        let tables = Tables::new(&s, &runner::run_quiet(&s, &runner::Silent));
+        let mut rows = Vec::new();
+        let mut distance = penalty(unit);
+        for t in self
+            .targets
+            .iter()
+            .filter(|t| t.scenario == self.plan.scenario)
+        {
+            let sim = t.simulate(&tables)?;
+            let holdout = held(t, &self.plan.holdout);
+            if !holdout {
+                distance += t.miss(sim.mean).powi(2);
+            }
+            rows.push((t.clone(), sim, holdout));
+        }
+        let values: Vec<f64> = self
+            .factors
+            .iter()
+            .zip(unit)
+            .map(|(f, &u)| f.value(u))
+            .collect();
+        let at_edge: Vec<String> = self
+            .factors
+            .iter()
+            .zip(unit)
+            .filter(|(_, u)| **u <= 0.01 || **u >= 0.99)
+            .map(|(f, _)| f.key.clone())
+            .collect();
+
+        let mut fit = String::from(
+            "target,metric,scenario,years,statistic,role,value,tolerance,simulated,ci_low,ci_high,met,source\n",
+        );
+        for (t, sim, holdout) in &rows {
+            let years: Vec<String> = t.years.iter().map(i32::to_string).collect();
+            let _ = writeln!(
+                fit,
+                "{},{},{},{},{},{},{},{},{},{},{},{},\"{}\"",
+                t.name,
+                t.metric,
+                t.scenario,
+                years.join(" "),
+                match t.statistic {
+                    Statistic::Mean => "mean",
+                    Statistic::Growth => "growth",
+                },
+                if *holdout { "holdout" } else { "fit" },
+                t.value,
+                t.tolerance,
+                sim.mean,
+                sim.ci.0,
+                sim.ci.1,
+                t.met(sim.mean),
+                t.source.replace('"', "'"),
+            );
+        }
+        let mut params = String::from("key,low,high,fitted,unit,at_edge\n");
+        for (f, &u) in self.factors.iter().zip(unit) {
+            let _ = writeln!(
+                params,
+                "{},{},{},{},{},{}",
+                f.key,
+                f.value(0.0),
+                f.value(1.0),
+                f.value(u),
+                u.clamp(0.0, 1.0),
+                at_edge.contains(&f.key)
+            );
+        }
+        let mut files: Vec<(String, Vec<u8>)> = vec![
+            ("calibrated.toml".into(), s.to_toml().into_bytes()),
+            ("fit.csv".into(), fit.into_bytes()),
+            ("parameters.csv".into(), params.into_bytes()),
+        ];
+        files.extend(crate::report::calibration_report(
+            &self.plan.scenario,
+            &rows,
+            &self.factors,
+            unit,
+        )?);
+        for (name, bytes) in &files {
+            let path = self.dir.join(name);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            write_atomic(&path, bytes)?;
+        }
+        Ok(Fit {
+            values,
+            at_edge,
+            rows,
+            distance,
+            files: files.into_iter().map(|(n, _)| n).collect(),
+        })
+    }
+}
+
+/// Whether a target is held out by name or metric.
+fn held(t: &Target, holdout: &[String]) -> bool {
+    holdout.iter().any(|h| *h == t.name || *h == t.metric)
+}
+
+/// The exact key of a point.
+fn key(unit: &[f64]) -> Vec<u64> {
+    unit.iter().map(|u| u.to_bits()).collect()
+}
+
+/// A quadratic penalty for leaving the unit box, so that the simplex turns back.
+fn penalty(unit: &[f64]) -> f64 {
+    unit.iter()
+        .map(|&u| BOX_PENALTY * ((-u).max(0.0) + (u - 1.0).max(0.0)).powi(2))
+        .sum()
+}
+
+fn optimiser(e: &argmin::core::Error) -> StudyError {
+    StudyError::Input(ScenarioError::Syntax {
+        at: Origin::flag("the optimiser"),
+        message: e.to_string(),
+    })
+}
+
+/// The factors as saved in the plan: each distribution's TOML table.
+fn factor_specs(path: &Path, factors: &[Factor]) -> Result<Vec<FactorSpec>, ScenarioError> {
+    factors
+        .iter()
+        .map(|f| {
+            let mut table = toml::Table::try_from(f).map_err(|e| ScenarioError::Syntax {
+                at: Origin::flag(path.display().to_string()),
+                message: e.to_string(),
+            })?;
+            table.remove("key");
+            Ok(FactorSpec {
+                key: f.key.clone(),
+                distribution: table,
+            })
+        })
+        .collect()
+}
+
+/// The cost function argmin calls: one evaluation of the calibration, recorded.
+struct Problem<'a, 'c> {
+    calibration: std::cell::RefCell<&'c mut Calibration>,
+    observer: &'a dyn Observer,
+    budget: usize,
+    used: std::cell::Cell<usize>,
+    stopped: std::cell::Cell<bool>,
+    failure: std::cell::RefCell<Option<StudyError>>,
+}
+
+/// Why the cost function stopped the optimiser.
+#[derive(Debug, thiserror::Error)]
+#[error("the calibration stopped: {0}")]
+struct Stop(&'static str);
+
+impl CostFunction for &Problem<'_, '_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+
+    fn cost(&self, unit: &Self::Param) -> Result<f64, argmin::core::Error> {
+        if self.used.get() >= self.budget {
+            self.stopped.set(true);
+            return Err(Stop("evaluation budget reached").into());
+        }
+        self.used.set(self.used.get() + 1);
+        let mut c = self.calibration.borrow_mut();
+        let total = c.plan.samples + c.plan.evaluations;
+        match c.distance(unit, self.observer) {
+            Ok(Some(d)) => {
+                if let Err(e) = c.record(unit, d) {
+                    *self.failure.borrow_mut() = Some(e);
+                    return Err(Stop("a write failed").into());
+                }
+                self.observer
+                    .point_finished((c.plan.samples + self.used.get()).min(total), total);
+                Ok(d)
+            }
+            Ok(None) => {
+                self.stopped.set(true);
+                Err(Stop("interrupted").into())
+            }
+            Err(e) => {
+                *self.failure.borrow_mut() = Some(e);
+                Err(Stop("an evaluation failed").into())
+            }
+        }
+    }
+}
