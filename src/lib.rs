@@ -25,10 +25,10 @@
 //! | [`output`] | CSV tables, manifest, resolved scenario, written atomically |
 //! | [`design`] | sweeps, Latin hypercube, Morris and Sobol designs and their indices |
 //! | [`sensitivity`] | sweeps and sensitivity studies in resumable study directories |
-//! | [`calibrate`] | targets as data; fits of a scenario's parameters to them, resumable |
 //! | [`trace`] | one household's story, from the engine's own records |
 //! | [`compare`] | studies of a baseline and variants: paired differences, cost-effectiveness, precision targeting |
 //! | [`report`] | charts (SVG, PNG) and a self-contained `report.html`, from an output directory's files alone |
+//! | [`calibrate`] | targets as data; fits of a scenario's parameters to them, resumable |
 //! | [`cli`] | the `povsim` command: parses arguments, prints, draws the progress bar |
 //!
 //! The library never prints or touches the terminal; only [`cli`] does.

@@ -9,6 +9,8 @@
 //! random numbers). Every evaluation is appended to `evaluations.csv` as it finishes;
 //! a stopped fit resumes by replaying the same, deterministic, search from that file.
 
+mod report;
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs;
@@ -21,7 +23,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::design::{self, Factor};
-use crate::output::{self, OutputError, Tables, io, write_atomic};
+use crate::output::{self, Tables, io, write_atomic};
 use crate::runner::{self, Observer};
 use crate::scenario::{Origin, ScenarioError, Source};
 use crate::sensitivity::{self, FactorSpec, StudyError};
@@ -260,6 +262,34 @@ pub struct Calibration {
     done: HashMap<Vec<u64>, f64>,
 }
 
+/// One target of a calibrated scenario with its simulated figure.
+#[derive(Debug, Clone)]
+pub struct FitRow {
+    /// The target.
+    pub target: Target,
+    /// Its simulated figure.
+    pub simulated: Simulated,
+    /// Held out of the fit and reported as validation.
+    pub holdout: bool,
+}
+
+impl FitRow {
+    /// `fit` or `holdout`, as `fit.csv` names it.
+    pub fn role(&self) -> &'static str {
+        if self.holdout { "holdout" } else { "fit" }
+    }
+
+    /// Whether the simulated mean meets the target.
+    pub fn met(&self) -> bool {
+        self.target.met(self.simulated.mean)
+    }
+}
+
+/// Whether unit coordinate `u` sits within 1% of an edge of its factor's range.
+pub fn at_edge(u: f64) -> bool {
+    u <= 0.01 || u >= 0.99
+}
+
 /// The result of a finished fit.
 #[derive(Debug, Clone)]
 pub struct Fit {
@@ -267,9 +297,8 @@ pub struct Fit {
     pub values: Vec<f64>,
     /// Keys of the fitted parameters within 1% of their range's edge.
     pub at_edge: Vec<String>,
-    /// Every target of the scenario: the target, its simulated figure, and whether it
-    /// was held out.
-    pub rows: Vec<(Target, Simulated, bool)>,
+    /// Every target of the scenario with its simulated figure.
+    pub rows: Vec<FitRow>,
     /// The distance at the fitted values.
     pub distance: f64,
     /// Files written, relative to the directory.
@@ -342,7 +371,6 @@ impl Calibration {
         for t in &mine {
             t.per_replication(&tables)?;
         }
-        let specs = factor_specs(factors_file, &factors)?;
         if dir.exists() {
             fs::remove_dir_all(dir).map_err(io(dir))?;
         }
@@ -356,13 +384,9 @@ impl Calibration {
             samples,
             evaluations,
             design_seed: scenario.params.simulation.seed,
-            factors: specs,
+            factors: factors.iter().map(FactorSpec::of).collect(),
         };
-        let text = toml::to_string(&plan).map_err(|e| OutputError::Serialize {
-            what: "plan.toml".into(),
-            message: e.to_string(),
-        })?;
-        write_atomic(&dir.join("plan.toml"), text)?;
+        sensitivity::write_plan(dir, &plan)?;
         Calibration::open(dir)
     }
 
@@ -453,10 +477,18 @@ impl Calibration {
             * u64::from(s.params.simulation.replications))
     }
 
-    fn fitted_targets(&self) -> Vec<&Target> {
+    /// Every target of the scenario read from `tables`.
+    fn rows(&self, tables: &Tables) -> Result<Vec<FitRow>, ScenarioError> {
         self.targets
             .iter()
-            .filter(|t| t.scenario == self.plan.scenario && !held(t, &self.plan.holdout))
+            .filter(|t| t.scenario == self.plan.scenario)
+            .map(|t| {
+                Ok(FitRow {
+                    target: t.clone(),
+                    simulated: t.simulate(tables)?,
+                    holdout: held(t, &self.plan.holdout),
+                })
+            })
             .collect()
     }
 
@@ -496,11 +528,7 @@ impl Calibration {
         let Some(tables) = self.tables_at(unit, observer)? else {
             return Ok(None);
         };
-        let mut d = penalty(unit);
-        for t in self.fitted_targets() {
-            let sim = t.simulate(&tables)?;
-            d += t.miss(sim.mean).powi(2);
-        }
+        let d = distance(unit, &self.rows(&tables)?);
         Ok(Some(d))
     }
 
@@ -603,20 +631,7 @@ impl Calibration {
     pub fn finish(&self, unit: &[f64]) -> Result<Fit, StudyError> {
         let s = self.scenario_at(unit)?;
         let tables = Tables::new(&s, &runner::run_quiet(&s, &runner::Silent));
-        let mut rows = Vec::new();
-        let mut distance = penalty(unit);
-        for t in self
-            .targets
-            .iter()
-            .filter(|t| t.scenario == self.plan.scenario)
-        {
-            let sim = t.simulate(&tables)?;
-            let holdout = held(t, &self.plan.holdout);
-            if !holdout {
-                distance += t.miss(sim.mean).powi(2);
-            }
-            rows.push((t.clone(), sim, holdout));
-        }
+        let rows = self.rows(&tables)?;
         let values: Vec<f64> = self
             .factors
             .iter()
@@ -627,14 +642,15 @@ impl Calibration {
             .factors
             .iter()
             .zip(unit)
-            .filter(|(_, u)| **u <= 0.01 || **u >= 0.99)
+            .filter(|(_, u)| at_edge(**u))
             .map(|(f, _)| f.key.clone())
             .collect();
 
         let mut fit = String::from(
             "target,metric,scenario,years,statistic,role,value,tolerance,simulated,ci_low,ci_high,met,source\n",
         );
-        for (t, sim, holdout) in &rows {
+        for row in &rows {
+            let (t, sim) = (&row.target, &row.simulated);
             let years: Vec<String> = t.years.iter().map(i32::to_string).collect();
             let _ = writeln!(
                 fit,
@@ -647,13 +663,13 @@ impl Calibration {
                     Statistic::Mean => "mean",
                     Statistic::Growth => "growth",
                 },
-                if *holdout { "holdout" } else { "fit" },
+                row.role(),
                 t.value,
                 t.tolerance,
                 sim.mean,
                 sim.ci.0,
                 sim.ci.1,
-                t.met(sim.mean),
+                row.met(),
                 t.source.replace('"', "'"),
             );
         }
@@ -675,7 +691,7 @@ impl Calibration {
             ("fit.csv".into(), fit.into_bytes()),
             ("parameters.csv".into(), params.into_bytes()),
         ];
-        files.extend(crate::report::calibration_report(
+        files.extend(report::calibration_report(
             &self.plan.scenario,
             &rows,
             &self.factors,
@@ -691,11 +707,22 @@ impl Calibration {
         Ok(Fit {
             values,
             at_edge,
+            distance: distance(unit, &rows),
             rows,
-            distance,
             files: files.into_iter().map(|(n, _)| n).collect(),
         })
     }
+}
+
+/// The distance the fit minimises: the fitted targets' squared misses in tolerance
+/// units, plus the penalty for leaving the unit box.
+fn distance(unit: &[f64], rows: &[FitRow]) -> f64 {
+    let misses: f64 = rows
+        .iter()
+        .filter(|r| !r.holdout)
+        .map(|r| r.target.miss(r.simulated.mean).powi(2))
+        .sum();
+    penalty(unit) + misses
 }
 
 /// Whether a target is held out by name or metric.
@@ -720,24 +747,6 @@ fn optimiser(e: &argmin::core::Error) -> StudyError {
         at: Origin::flag("the optimiser"),
         message: e.to_string(),
     })
-}
-
-/// The factors as saved in the plan: each distribution's TOML table.
-fn factor_specs(path: &Path, factors: &[Factor]) -> Result<Vec<FactorSpec>, ScenarioError> {
-    factors
-        .iter()
-        .map(|f| {
-            let mut table = toml::Table::try_from(f).map_err(|e| ScenarioError::Syntax {
-                at: Origin::flag(path.display().to_string()),
-                message: e.to_string(),
-            })?;
-            table.remove("key");
-            Ok(FactorSpec {
-                key: f.key.clone(),
-                distribution: table,
-            })
-        })
-        .collect()
 }
 
 /// The cost function argmin calls: one evaluation of the calibration, recorded.

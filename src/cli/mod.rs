@@ -409,18 +409,19 @@ fn calibrate_cmd(a: CalibrateArgs) -> Result<()> {
             "{:<28} {:>8} {:>12} {:>10} {:>26}  met",
             "target", "role", "published", "tolerance", "simulated (95% CI)"
         )?;
-        for (t, sim, holdout) in &fit.rows {
+        for row in &fit.rows {
+            let (t, sim) = (&row.target, &row.simulated);
             writeln!(
                 o,
                 "{:<28} {:>8} {:>12.5} {:>10.5} {:>10.5} [{:.5}, {:.5}]  {}",
                 t.name,
-                if *holdout { "holdout" } else { "fit" },
+                row.role(),
                 t.value,
                 t.tolerance,
                 sim.mean,
                 sim.ci.0,
                 sim.ci.1,
-                if t.met(sim.mean) { "yes" } else { "NO" }
+                if row.met() { "yes" } else { "NO" }
             )?;
         }
         for (f, v) in cal.factors.iter().zip(&fit.values) {

@@ -1212,10 +1212,12 @@ mod tests {
     }
 
     fn setup(exit_years: u32) -> (Params, Vec<Village>, Household) {
-        let s = Source::new(None)
-            .flag("policy.monitoring.exit_years", exit_years, "test")
-            .load()
-            .unwrap();
+        setup_with("policy.monitoring.exit_years", exit_years)
+    }
+
+    /// The baseline with `key` set to `value`, its villages and household 5.
+    fn setup_with(key: &str, value: impl ToString) -> (Params, Vec<Village>, Household) {
+        let s = Source::new(None).flag(key, value, "test").load().unwrap();
         let terrain = population::villages(&s.params, 0);
         let h = population::household(&s.params, &terrain, 0, 5);
         (s.params, terrain, h)
@@ -1454,15 +1456,9 @@ mod tests {
         for (rule, registered, monitored) in
             [("register", true, false), ("monitoring", false, true)]
         {
-            let s = Source::new(None)
-                .flag("policy.register.newly_poor", format!("{rule:?}"), "test")
-                .load()
-                .unwrap();
-            let p = s.params;
-            let terrain = population::villages(&p, 0);
+            let (p, terrain, mut h) = setup_with("policy.register.newly_poor", format!("{rule:?}"));
             let (villages, motivation) = calm(&terrain);
             let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, CALM_COUNTY);
-            let mut h = population::household(&p, &terrain, 0, 5);
             h.set_registered(false);
             h.set_monitored(false);
             h.debt = 0.0;
@@ -1481,15 +1477,9 @@ mod tests {
     #[test]
     fn risk_is_eliminated_only_with_labour_capacity_unless_the_scenario_allows() {
         for (allow, leaves) in [(false, false), (true, true)] {
-            let s = Source::new(None)
-                .flag("policy.monitoring.exit_without_labour", allow, "test")
-                .load()
-                .unwrap();
-            let p = s.params;
-            let terrain = population::villages(&p, 0);
+            let (p, terrain, mut h) = setup_with("policy.monitoring.exit_without_labour", allow);
             let (villages, motivation) = calm(&terrain);
             let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, CALM_COUNTY);
-            let mut h = population::household(&p, &terrain, 0, 5);
             h.debt = 0.0;
             h.labour = 0;
             h.set_monitored(true);

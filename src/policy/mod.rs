@@ -217,7 +217,7 @@ impl Package {
 
 /// The package for a detected at-risk household.
 ///
-/// `gap`: `max(0, tau - y_pre) * size`; `late`: newly detected this year, so the
+/// `gap`: `max(0, tau - y) * size`, with `y` the register's per-capita income; `late`: newly detected this year, so the
 /// response lag cuts the top-up and medical help; `idle`: labour units without work;
 /// `works`: someone in the household has a job, a condition for the rewarded share.
 #[allow(clippy::too_many_arguments)]

@@ -13,7 +13,6 @@
 //! | `indices.csv` | sensitivity: Morris, Sobol or LHS bars, tornado style |
 //! | `yearly.csv` | one run |
 
-mod calibration;
 mod charts;
 mod html;
 mod read;
@@ -23,8 +22,8 @@ use std::fs;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
-pub use calibration::calibration_report;
 pub use charts::{Chart, ChartError, Kind, Line, Row, Unit};
+pub use html::{document, esc};
 pub use read::{Files, RunData, Stat};
 
 use read::{CompareRow, IndexRow, SweepData};

@@ -86,6 +86,53 @@ pub struct FactorSpec {
     pub distribution: toml::Table,
 }
 
+impl FactorSpec {
+    /// The factor as a plan saves it.
+    pub fn of(f: &Factor) -> FactorSpec {
+        // A factor is plain data (a key and numbers): it always serialises.
+        let mut distribution = toml::Table::try_from(f).unwrap_or_default();
+        distribution.remove("key");
+        FactorSpec {
+            key: f.key.clone(),
+            distribution,
+        }
+    }
+
+    /// The factor back from a plan.
+    pub fn factor(&self) -> Result<Factor, ScenarioError> {
+        let mut t = self.distribution.clone();
+        t.insert("key".into(), toml::Value::String(self.key.clone()));
+        toml::Value::Table(t)
+            .try_into::<Factor>()
+            .map_err(|e| ScenarioError::Syntax {
+                at: Origin::flag("plan.toml"),
+                message: e.to_string(),
+            })
+    }
+}
+
+/// Write a study's or a calibration's `plan.toml` into `dir`: last, so that a
+/// directory with a plan is ready to run or resume.
+pub fn write_plan(dir: &Path, plan: &impl Serialize) -> Result<(), OutputError> {
+    let text = toml::to_string(plan).map_err(|e| OutputError::Serialize {
+        what: dir.join("plan.toml").display().to_string(),
+        message: e.to_string(),
+    })?;
+    write_atomic(&dir.join("plan.toml"), text)
+}
+
+/// Read the `plan.toml` of a study or calibration directory.
+pub fn read_plan<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<T, StudyError> {
+    let plan_file = dir.join("plan.toml");
+    if !plan_file.exists() {
+        return Err(StudyError::NotAStudy(dir.to_path_buf()));
+    }
+    Ok(crate::scenario::read_typed(
+        &plan_file,
+        "written by povsim; do not edit",
+    )?)
+}
+
 /// Points of a design, one row a point.
 pub type Points = Vec<Vec<f64>>;
 
@@ -157,19 +204,7 @@ pub fn parse_vary(arg: &str) -> Result<Varied, ScenarioError> {
 impl Plan {
     /// The factors of a sensitivity plan.
     pub fn factors(&self) -> Result<Vec<Factor>, ScenarioError> {
-        self.factors
-            .iter()
-            .map(|f| {
-                let mut t = f.distribution.clone();
-                t.insert("key".into(), toml::Value::String(f.key.clone()));
-                toml::Value::Table(t)
-                    .try_into::<Factor>()
-                    .map_err(|e| ScenarioError::Syntax {
-                        at: Origin::flag("plan.toml"),
-                        message: e.to_string(),
-                    })
-            })
-            .collect()
+        self.factors.iter().map(FactorSpec::factor).collect()
     }
 
     /// A sensitivity plan from factors.
@@ -180,17 +215,7 @@ impl Plan {
         seed: u64,
         factors: &[Factor],
     ) -> Plan {
-        let factors = factors
-            .iter()
-            .map(|f| {
-                let mut t = toml::Table::try_from(f).unwrap_or_default();
-                t.remove("key");
-                FactorSpec {
-                    key: f.key.clone(),
-                    distribution: t,
-                }
-            })
-            .collect();
+        let factors = factors.iter().map(FactorSpec::of).collect();
         Plan {
             method,
             metric: metric.into(),
@@ -340,19 +365,13 @@ impl Study {
             design.push('\n');
         }
         write_atomic(&dir.join("design.csv"), &design)?;
-        // The plan last: a directory with a plan is ready to run or resume.
-        let text = toml::to_string(&plan).unwrap_or_default();
-        write_atomic(&dir.join("plan.toml"), &text)?;
+        write_plan(dir, &plan)?;
         Study::open(dir)
     }
 
     /// Open an existing study directory (for `--resume`).
     pub fn open(dir: &Path) -> Result<Study, StudyError> {
-        let plan_file = dir.join("plan.toml");
-        if !plan_file.exists() {
-            return Err(StudyError::NotAStudy(dir.to_path_buf()));
-        }
-        let plan: Plan = crate::scenario::read_typed(&plan_file, "written by povsim; do not edit")?;
+        let plan: Plan = read_plan(dir)?;
         let scenario_file = dir.join("scenario.toml");
         let scenario = Source::new(Some(scenario_file.clone())).load()?;
         let (unit, values) = plan.points()?;

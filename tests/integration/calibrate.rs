@@ -69,6 +69,49 @@ fn factors(dir: &Path) -> std::path::PathBuf {
     write(dir, "factors.toml", &text)
 }
 
+/// A small scenario, targets read from a run at the truth, and the factors, in a
+/// temporary folder.
+struct Fixture {
+    tmp: tempfile::TempDir,
+    scenario: std::path::PathBuf,
+    targets: std::path::PathBuf,
+    factors: std::path::PathBuf,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let tmp = tempfile::tempdir().unwrap();
+        let scenario = small(tmp.path());
+        let targets = targets_from_truth(tmp.path(), &scenario);
+        let factors = factors(tmp.path());
+        Fixture {
+            tmp,
+            scenario,
+            targets,
+            factors,
+        }
+    }
+
+    fn dir(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// `povsim calibrate` of the fixture into `out`, with `args`.
+    fn calibrate(&self, out: &Path, args: &[&str]) -> assert_cmd::Command {
+        let mut cmd = povsim();
+        cmd.arg("calibrate")
+            .arg(&self.scenario)
+            .arg("--targets")
+            .arg(&self.targets)
+            .arg("--factors")
+            .arg(&self.factors)
+            .args(args)
+            .arg("--out")
+            .arg(out);
+        cmd
+    }
+}
+
 fn fitted(dir: &Path) -> Vec<f64> {
     read(&dir.join("parameters.csv"))
         .lines()
@@ -79,26 +122,9 @@ fn fitted(dir: &Path) -> Vec<f64> {
 
 #[test]
 fn calibrate_recovers_a_known_truth_and_resumes_to_the_same_fit() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    let scenario = small(dir);
-    let targets = targets_from_truth(dir, &scenario);
-    let factors = factors(dir);
-    let out = dir.join("fit");
-    let calibrate = |extra: &[&str]| {
-        let mut cmd = povsim();
-        cmd.arg("calibrate")
-            .arg(&scenario)
-            .arg("--targets")
-            .arg(&targets)
-            .arg("--factors")
-            .arg(&factors)
-            .args(["--samples", "8", "--evaluations", "60", "--out"])
-            .arg(&out)
-            .args(extra);
-        cmd
-    };
-    let text = stdout_of(&mut calibrate(&[]));
+    let fx = Fixture::new();
+    let out = fx.dir().join("fit");
+    let text = stdout_of(&mut fx.calibrate(&out, &["--samples", "8", "--evaluations", "60"]));
     assert!(text.contains("calibrated small"), "{text}");
     // The screen's best point is not the truth: the fit moves from it to the truth.
     let values = fitted(&out);
@@ -155,20 +181,11 @@ fn calibrate_recovers_a_known_truth_and_resumes_to_the_same_fit() {
 
 #[test]
 fn a_held_out_target_is_reported_as_validation_and_not_fitted() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    let scenario = small(dir);
-    let targets = targets_from_truth(dir, &scenario);
-    let factors = factors(dir);
-    let out = dir.join("fit");
-    povsim()
-        .arg("calibrate")
-        .arg(&scenario)
-        .arg("--targets")
-        .arg(&targets)
-        .arg("--factors")
-        .arg(&factors)
-        .args([
+    let fx = Fixture::new();
+    let out = fx.dir().join("fit");
+    fx.calibrate(
+        &out,
+        &[
             "--samples",
             "3",
             "--evaluations",
@@ -176,11 +193,10 @@ fn a_held_out_target_is_reported_as_validation_and_not_fitted() {
             "--quiet",
             "--holdout",
             "cost_medical_insurance",
-            "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .success();
+        ],
+    )
+    .assert()
+    .success();
     let fit = read(&out.join("fit.csv"));
     let row = |name: &str| {
         fit.lines()
@@ -192,16 +208,8 @@ fn a_held_out_target_is_reported_as_validation_and_not_fitted() {
     assert!(row("detected").contains(",fit,"), "{fit}");
 
     // A holdout that names no target is refused before anything runs.
-    let bad = dir.join("bad");
-    povsim()
-        .arg("calibrate")
-        .arg(&scenario)
-        .arg("--targets")
-        .arg(&targets)
-        .arg("--factors")
-        .arg(&factors)
-        .args(["--holdout", "nonsense", "--out"])
-        .arg(&bad)
+    let bad = fx.dir().join("bad");
+    fx.calibrate(&bad, &["--holdout", "nonsense"])
         .assert()
         .code(2)
         .stderr(predicates::str::contains("nonsense"));

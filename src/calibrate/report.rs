@@ -3,18 +3,16 @@
 
 use std::fmt::Write as _;
 
-use super::charts::{Chart, Kind, Row, Unit};
-use super::html::{document, esc};
-use crate::calibrate::{Simulated, Target};
+use super::{FitRow, at_edge};
 use crate::design::Factor;
 use crate::output::OutputError;
+use crate::report::{Chart, ChartError, Kind, Row, Unit, document, esc};
 
 /// `report.html` and `charts/fit.{svg,png}` of a calibration of `scenario`: `rows` are
-/// its targets with their simulated figures (and whether held out), `unit` the fitted
-/// point of `factors`.
+/// its targets with their simulated figures, `unit` the fitted point of `factors`.
 pub fn calibration_report(
     scenario: &str,
-    rows: &[(Target, Simulated, bool)],
+    rows: &[FitRow],
     factors: &[Factor],
     unit: &[f64],
 ) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
@@ -27,26 +25,29 @@ pub fn calibration_report(
         kind: Kind::Intervals {
             rows: rows
                 .iter()
-                .map(|(t, sim, holdout)| Row {
-                    label: format!("{}{}", t.name, if *holdout { " (holdout)" } else { "" }),
-                    values: vec![Some((
-                        t.miss(sim.mean),
-                        Some((t.miss(sim.ci.0), t.miss(sim.ci.1))),
-                    ))],
+                .map(|r| {
+                    let (t, sim) = (&r.target, &r.simulated);
+                    Row {
+                        label: format!("{} ({})", t.name, r.role()),
+                        values: vec![Some((
+                            t.miss(sim.mean),
+                            Some((t.miss(sim.ci.0), t.miss(sim.ci.1))),
+                        ))],
+                    }
                 })
                 .collect(),
             series: vec!["simulated, 95% interval".into()],
             bars: false,
         },
     };
-    let drawn = |e: super::ChartError| OutputError::Serialize {
+    let drawn = |e: ChartError| OutputError::Serialize {
         what: "charts/fit".into(),
         message: e.to_string(),
     };
     let svg = chart.svg().map_err(drawn)?;
     let png = chart.png().map_err(drawn)?;
 
-    let met = rows.iter().filter(|(t, s, _)| t.met(s.mean)).count();
+    let met = rows.iter().filter(|r| r.met()).count();
     let mut body = String::new();
     let _ = writeln!(
         body,
@@ -61,7 +62,8 @@ pub fn calibration_report(
          <th>role</th><th>published</th><th>tolerance</th><th>simulated (95% CI)</th><th>met</th>\
          <th>source</th></tr></thead><tbody>\n",
     );
-    for (t, s, holdout) in rows {
+    for r in rows {
+        let (t, s) = (&r.target, &r.simulated);
         let years: Vec<String> = t.years.iter().map(i32::to_string).collect();
         let _ = writeln!(
             body,
@@ -70,7 +72,7 @@ pub fn calibration_report(
             esc(&t.name),
             esc(&t.metric),
             esc(&years.join(", ")),
-            if *holdout { "validation" } else { "fitted" },
+            r.role(),
             fmt(t.value),
             fmt(t.tolerance),
             fmt(s.mean),
@@ -102,7 +104,7 @@ pub fn calibration_report(
          <th>fitted</th><th>at an edge</th></tr></thead><tbody>\n",
     );
     for (f, &u) in factors.iter().zip(unit) {
-        let edge = u <= 0.01 || u >= 0.99;
+        let edge = at_edge(u);
         let _ = writeln!(
             body,
             "<tr><td>{}</td><td>{} to {}</td><td>{}</td><td>{}</td></tr>",
