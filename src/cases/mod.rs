@@ -110,6 +110,10 @@ pub struct CaseHousehold {
     pub dibao_access: bool,
     /// Last year's per-capita income as dibao assesses it.
     pub assessed_income: f64,
+    /// Last year's per-capita income on the register's measure: this year's income
+    /// under `1 - risk_income_fall` of it is a risk (`policy.monitoring.identify_on_risk`).
+    /// 0, the default, for no income fall.
+    pub last_income: f64,
     /// Under monitoring at the start of the year.
     pub monitored: bool,
     /// Poor last year.
@@ -143,6 +147,7 @@ impl Default for CaseHousehold {
             on_dibao: false,
             dibao_access: true,
             assessed_income: 1e9,
+            last_income: 0.0,
             monitored: false,
             poor_last_year: false,
             programs: Vec::new(),
@@ -305,6 +310,7 @@ pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
     debug_assert_eq!(h.group, group);
     h.set_on_dibao(ch.on_dibao);
     h.set_monitored(ch.monitored);
+    h.prev_register = population::Half::new(ch.last_income);
     h.set_poor_prev(ch.poor_last_year);
     h.set_panel_poor_prev(ch.poor_last_year);
     h.dibao_access = population::Draw16::new(if ch.dibao_access { 0.0 } else { 1.0 });

@@ -17,6 +17,10 @@ use crate::stats;
 /// The metric precision targeting and the ranking look at.
 pub const RANK_METRIC: &str = "return_rate";
 
+/// The administrative measure of return, reported beside [`RANK_METRIC`]: lifted
+/// households the year-end review puts back on the register.
+pub const REGISTERED_METRIC: &str = "registered_return_rate";
+
 /// A study file: a baseline and its variants.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -15,7 +15,7 @@ use crate::policy::{self, EffectiveMonitoring, HealthCover, Package};
 use crate::population::{self, Half, Household, Share16, Village, Year8};
 use crate::rng::{self, Kind, Stream};
 use crate::scenario::Params;
-use crate::scenario::params::{Actor, Hazard, NewlyPoor, PanelIncome};
+use crate::scenario::params::{Actor, Hazard, Monitoring, NewlyPoor, PanelIncome};
 
 /// Number of natural hazards, in the order drought, hail, frost, sandstorm.
 pub const HAZARDS: usize = 4;
@@ -385,11 +385,17 @@ pub struct YearRecord {
     pub working: u8,
     /// Labour units employed.
     pub employed: u8,
+    /// A job held last year was lost (separation or a collapse of migrant jobs).
+    pub job_lost: bool,
     /// Income before rigid spending and monitoring support (CNY).
     pub gross: f64,
     /// Per-capita net income before monitoring support.
     pub y_pre: f64,
-    /// At risk (below `tau` or a large shock).
+    /// The year brought a risk of (re)entering poverty: a large shock, or one of the
+    /// events of `identify_on_risk`.
+    pub risk: bool,
+    /// At risk: a large shock, or income under `tau` with a risk (or already
+    /// monitored, or with `identify_on_risk` off).
     pub at_risk: bool,
     /// Monitored group, when at risk.
     pub risk_group: Option<RiskGroup>,
@@ -633,6 +639,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
         0
     };
     r.employed = (kept + found) as u8;
+    r.job_lost = kept < u32::from(held);
     h.jobs = r.employed;
     let ws = inc.wage_sigma;
     r.wage = if r.employed > 0 {
@@ -687,17 +694,19 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
     // (the sudden-difficulty group), as the monitoring rules define them.
     let size = f64::from(h.size);
     let y_register = r.gross / size;
-    let shock = r.cover.out_of_pocket + r.disaster_loss > mon.shock_threshold * g;
+    let loss = r.cover.out_of_pocket + r.disaster_loss;
+    let shock = loss > mon.shock_threshold * g;
     let below = y_register < ctx.tau;
-    r.at_risk = below || shock;
+    r.risk = shock || risk(h, &r, mon, ctx.z);
+    r.at_risk = shock || (below && (!mon.identify_on_risk || h.monitored() || r.risk));
     // A newly poor monitoring object (post-2020 rules) stays in the sudden-difficulty
     // group while it is verified poor.
-    r.risk_group = match (below, h.registered()) {
-        (true, true) => Some(RiskGroup::UnstableLifted),
-        (true, false) if h.verified_poor() => Some(RiskGroup::Sudden),
-        (true, false) => Some(RiskGroup::Marginal),
-        (false, _) if shock => Some(RiskGroup::Sudden),
-        _ => None,
+    r.risk_group = match (r.at_risk, below, h.registered()) {
+        (false, ..) => None,
+        (true, true, true) => Some(RiskGroup::UnstableLifted),
+        (true, true, false) if h.verified_poor() => Some(RiskGroup::Sudden),
+        (true, true, false) => Some(RiskGroup::Marginal),
+        (true, false, _) => Some(RiskGroup::Sudden),
     };
     if mon.enabled && r.at_risk {
         r.detected = h.monitored() || d.detect < ctx.monitoring.detection;
@@ -721,6 +730,24 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
     r.program_exit_draw = d.program_exit;
     r.train_draw = d.train;
     r
+}
+
+/// Whether the year brought a household a risk of (re)entering poverty, the condition
+/// on which income under the threshold identifies it (`identify_on_risk`): a labour
+/// unit lost to this year's illness or a job lost (因病、因就业), a failed program
+/// (因产业), rigid spending and disaster loss above `risk_loss_share` of gross income
+/// (刚性支出较大、因灾), the register's income down by `risk_income_fall` on last year
+/// (收入大幅缩减), or that income under the poverty line `z` itself.
+fn risk(h: &Household, r: &YearRecord, mon: &Monitoring, z: f64) -> bool {
+    let loss = r.cover.out_of_pocket + r.disaster_loss;
+    let last = h.prev_register.get();
+    let income = r.gross / f64::from(h.size);
+    income < z
+        || (r.ill && r.labour_lost)
+        || r.job_lost
+        || r.programs_failed & h.programs != 0
+        || loss > mon.risk_loss_share * r.gross.max(0.0)
+        || income < (1.0 - mon.risk_income_fall) * last
 }
 
 /// The county's monitoring budget for the year, `(budget + social fund) per household
@@ -934,9 +961,15 @@ pub fn finish(
         }
         if h.monitored() {
             // Risk is marked eliminated (风险消除) after `exit_years` year-ends with
-            // income above tau and no large rigid spending; a household with no
-            // labour capacity stays monitored unless the scenario lets it leave.
-            let stable = r.y >= ctx.tau && !r.at_risk;
+            // a stable income above tau (its own, before the package, and after
+            // rigid spending) and no new risk; a household with no labour capacity
+            // stays monitored unless the scenario lets it leave.
+            let stable = !r.risk
+                && if mon.exit_when_risk_passes {
+                    r.y >= ctx.z
+                } else {
+                    r.gross / size >= ctx.tau && r.y >= ctx.tau
+                };
             if stable {
                 h.years_above = h.years_above.saturating_add(1);
                 let can_leave = mon.exit_without_labour || h.labour > 0;
@@ -1070,6 +1103,7 @@ pub fn finish(
     // Carry to next year.
     h.set_poor_prev(r.poor);
     h.prev_y = Half::new(r.y);
+    h.prev_register = Half::new(r.gross / size);
     h.prev_rigid = Half::new(r.rigid);
     h.prev_disaster = Half::new(r.disaster_loss);
     h.prev_wage = Half::new(r.wage);
@@ -1345,6 +1379,53 @@ mod tests {
     }
 
     #[test]
+    fn each_event_of_the_risk_rule_is_a_risk_and_nothing_else_is() {
+        const Z: f64 = 2000.0;
+        let (p, _, mut h) = setup(1);
+        let mon = &p.policy.monitoring;
+        let size = f64::from(h.size);
+        h.programs = 1;
+        h.prev_register = Half::new(5000.0);
+        // Income 10% down on last year, no event: no risk.
+        let calm = YearRecord {
+            gross: 4500.0 * size,
+            ..YearRecord::default()
+        };
+        assert!(!risk(&h, &calm, mon, Z));
+        let with = |f: fn(&mut YearRecord)| {
+            let mut r = calm.clone();
+            f(&mut r);
+            risk(&h, &r, mon, Z)
+        };
+        assert!(with(|r| {
+            r.ill = true;
+            r.labour_lost = true;
+        }));
+        // A worker still out from last year's illness is last year's risk.
+        assert!(!with(|r| r.labour_lost = true));
+        assert!(with(|r| r.job_lost = true));
+        assert!(with(|r| r.programs_failed = 1));
+        assert!(
+            !with(|r| r.programs_failed = 2),
+            "not the household's program"
+        );
+        assert!(with(|r| r.disaster_loss = r.gross * 0.51));
+        assert!(!with(|r| r.disaster_loss = r.gross * 0.49));
+        assert!(with(|r| r.cover.out_of_pocket = r.gross * 0.51));
+        // The income fall, 49% in the baseline: from 5,000 a head to under 2,550.
+        let fallen = |head: f64| YearRecord {
+            gross: head * size,
+            ..calm.clone()
+        };
+        assert!(risk(&h, &fallen(2500.0), mon, Z));
+        assert!(!risk(&h, &fallen(2600.0), mon, Z));
+        // Under the line is a risk whatever came before.
+        h.prev_register = Half::new(0.0);
+        assert!(risk(&h, &fallen(Z - 1.0), mon, Z));
+        assert!(!risk(&h, &fallen(Z + 1.0), mon, Z));
+    }
+
+    #[test]
     fn settlement_uses_savings_then_income_then_debt() {
         let (p, terrain, mut h) = setup(1);
         let (villages, motivation) = calm(&terrain);
@@ -1491,6 +1572,42 @@ mod tests {
                 "exit_without_labour = {allow}"
             );
             assert_eq!(t.exited, u64::from(leaves));
+        }
+    }
+
+    #[test]
+    fn risk_is_eliminated_on_stable_income_or_when_it_has_passed_and_never_with_a_new_one() {
+        for passes in [false, true] {
+            let (p, terrain, mut h) = setup_with("policy.monitoring.exit_when_risk_passes", passes);
+            let (villages, motivation) = calm(&terrain);
+            let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, CALM_COUNTY);
+            let size = f64::from(h.size);
+            // Above the line, under tau: only a risk that has passed ends monitoring.
+            let modest = 0.5 * (ctx.z + ctx.tau) * size;
+            let rich = 3.0 * ctx.tau * size;
+            let mut leaves = |gross: f64, new_risk: bool| {
+                h.debt = 0.0;
+                h.labour = 1;
+                h.years_above = 0;
+                h.set_monitored(true);
+                let (mut t, mut pt) = (YearTally::default(), PanelTally::default());
+                let mut r = YearRecord {
+                    gross,
+                    risk: new_risk,
+                    ..YearRecord::default()
+                };
+                finish(&mut h, &mut r, 1.0, &ctx, &mut t, &mut pt);
+                assert_eq!(r.exited, !h.monitored());
+                r.exited
+            };
+            assert!(leaves(rich, false), "stable income above tau");
+            assert!(!leaves(rich, true), "a new risk");
+            assert_eq!(
+                leaves(modest, false),
+                passes,
+                "exit_when_risk_passes = {passes}"
+            );
+            assert!(!leaves(modest, true));
         }
     }
 }

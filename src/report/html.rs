@@ -9,6 +9,7 @@ use super::{Content, Report, describe, shown_indices};
 
 /// The return rate the comparison ranks by, as `povsim compare` prints it.
 const RANK: &str = crate::compare::RANK_METRIC;
+const REGISTERED: &str = crate::compare::REGISTERED_METRIC;
 
 const STYLE: &str = r#"
 :root { --ink: #1d2327; --muted: #5b6770; --rule: #d8dde1; --accent: #0072b2; --soft: #f3f6f8; }
@@ -192,6 +193,7 @@ fn metric_label(metric: &str) -> String {
         "cumulative_return_prob" => "Returned at least once",
         "return_rate" => "Return rate a year (mean of yearly rates)",
         "mean_return_rate" => "Pooled return rate (returns per lifted household-year)",
+        "registered_return_rate" => "Registered return rate a year (put back on the register)",
         "mean_years_to_first_return" => "Years to first return",
         "total_returns" => "Returns over the horizon",
         "headcount_rate" => "Poverty headcount",
@@ -311,9 +313,19 @@ fn brief_run(run: &RunData, households: Option<f64>) -> Vec<String> {
     }
     if let Some(r) = run.summary.get(RANK) {
         out.push(format!(
-            "The return rate averaged {} a year (95% CI {}).",
+            "The return rate averaged {} a year (95% CI {}): the survey measure, lifted \
+             households whose income fell below the line.",
             pct(r.mean),
             interval(RANK, r)
+        ));
+    }
+    if let Some(r) = run.summary.get(REGISTERED) {
+        out.push(format!(
+            "The registered return rate averaged {} a year (95% CI {}): the administrative \
+             measure, lifted households the year-end review put back on the register, below \
+             the line after support and not rescued by monitoring in time.",
+            pct(r.mean),
+            interval(REGISTERED, r)
         ));
     }
     let mut causes: Vec<(String, f64)> = run
@@ -405,8 +417,21 @@ fn brief_compare(
             Some(desc) => format!("<strong>{}</strong> ({})", esc(&arm.name), esc(&desc)),
             None => format!("<strong>{}</strong>", esc(&arm.name)),
         };
+        let registered = find(&arm.name, REGISTERED)
+            .map(|g| {
+                let (lo, hi) = g.diff.ci().unwrap_or((f64::NAN, f64::NAN));
+                format!(
+                    "; on the register, from {} to {} ({} points, 95% CI {} to {})",
+                    g.base_mean.map(pct).unwrap_or_default(),
+                    g.scenario_mean.map(pct).unwrap_or_default(),
+                    signed(g.diff.mean * 100.0, 2),
+                    signed(lo * 100.0, 2),
+                    signed(hi * 100.0, 2)
+                )
+            })
+            .unwrap_or_default();
         out.push(format!(
-            "{who} {verb} the return rate from {} to {} a year ({change}){}.",
+            "{who} {verb} the return rate from {} to {} a year ({change}){registered}{}.",
             r.base_mean.map(pct).unwrap_or_default(),
             r.scenario_mean.map(pct).unwrap_or_default(),
             cost.unwrap_or_default()
@@ -414,6 +439,15 @@ fn brief_compare(
         if d.excludes_zero() && d.mean < best.map(|b| b.1).unwrap_or(0.0) {
             best = Some((&arm.name, d.mean));
         }
+    }
+    if rows.iter().any(|r| r.metric == REGISTERED) {
+        out.push(
+            "The return rate is the survey measure: lifted households whose income fell \
+             below the line. The register's measure counts those the year-end review put \
+             back on the register, below the line after support and not rescued by \
+             monitoring in time; the gap between the two is what monitoring catches."
+                .to_string(),
+        );
     }
     if let Some((name, _)) = best {
         let n = rows.first().map(|r| r.diff.n).unwrap_or(0);
@@ -575,9 +609,10 @@ fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
-const RUN_METRICS: [&str; 14] = [
+const RUN_METRICS: [&str; 15] = [
     "cumulative_return_prob",
     "return_rate",
+    "registered_return_rate",
     "mean_return_rate",
     "mean_years_to_first_return",
     "headcount_rate",

@@ -424,6 +424,19 @@ pub struct Monitoring {
     pub threshold_ratio: f64,
     /// Out-of-pocket medical cost or disaster loss (CNY, start year) that flags a household.
     pub shock_threshold: f64,
+    /// Whether income under `tau` identifies a household only together with a risk of
+    /// (re)entering poverty, as the three groups are defined (脱贫不稳定户、边缘易致贫户:
+    /// 存在返贫致贫风险): a labour unit or a job lost, a failed program, rigid spending
+    /// and disaster loss above `risk_loss_share` of income, income down by
+    /// `risk_income_fall`, or income under the poverty line. A monitored household stays at risk while under `tau`.
+    /// When false, income under `tau` alone identifies.
+    pub identify_on_risk: bool,
+    /// Out-of-pocket medical cost plus disaster loss, as a share of the year's gross
+    /// income, that counts as a risk (刚性支出较大, 因病因灾).
+    pub risk_loss_share: f64,
+    /// Fall of the register's per-capita income from last year, as a share, that
+    /// counts as a risk (收入大幅缩减).
+    pub risk_income_fall: f64,
     /// Probability that an at-risk household is detected in the year.
     pub detection_rate: f64,
     /// Share of the year's loss that support no longer reaches for a newly detected household.
@@ -447,6 +460,10 @@ pub struct Monitoring {
     /// Consecutive year-ends with income above `tau` (and no large rigid spending)
     /// before a household's risk is marked eliminated and it leaves monitoring.
     pub exit_years: u32,
+    /// Whether a household's risk is also marked eliminated when it has passed (返贫致贫
+    /// 风险自然消失): `exit_years` year-ends without a new risk and with income after
+    /// support above the poverty line, though under `tau`.
+    pub exit_when_risk_passes: bool,
     /// Whether a household with no labour capacity can leave monitoring; the rules
     /// keep it monitored after its social-security measures are in place.
     pub exit_without_labour: bool,

@@ -468,6 +468,8 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         ("data_sharing_lag_cut", m.data_sharing_lag_cut),
         ("topup_share", m.topup_share),
         ("medical_assistance_share", m.medical_assistance_share),
+        ("risk_loss_share", m.risk_loss_share),
+        ("risk_income_fall", m.risk_income_fall),
     ] {
         c.prob(&format!("policy.monitoring.{k}"), v)?;
     }

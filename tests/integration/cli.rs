@@ -106,7 +106,7 @@ fn validate_prints_resolved_scenario() {
     );
     assert!(text.contains("name = \"monitoring\""));
     assert!(
-        text.contains("detection_rate = 0.85"),
+        text.contains("detection_rate = 0.95"),
         "from monitoring.toml"
     );
     assert!(text.contains("exit_years = 3"), "from --set");

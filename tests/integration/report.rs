@@ -155,7 +155,7 @@ fn compare_report_states_each_variant_with_its_interval() {
         assert!(forest.contains(v), "{v} in the forest plot");
     }
     // What was run: the parameter in which monitoring differs.
-    assert!(html.contains("policy.monitoring.detection_rate</code>: 0.6 \u{2192} 0.85"));
+    assert!(html.contains("policy.monitoring.detection_rate</code>: 0.81 \u{2192} 0.95"));
 }
 
 #[test]
