@@ -470,6 +470,17 @@ impl Calibration {
         self.done.len()
     }
 
+    /// The unit coordinates of the scenario's own values, when every factor's value
+    /// lies within its range.
+    fn start(&self) -> Result<Option<Vec<f64>>, StudyError> {
+        let s = Source::new(Some(self.scenario_file.clone())).load()?;
+        Ok(self
+            .factors
+            .iter()
+            .map(|f| f.unit(s.number(&f.key)?))
+            .collect())
+    }
+
     /// Household-years of one evaluation.
     pub fn household_years_per_evaluation(&self) -> Result<u64, StudyError> {
         let s = Source::new(Some(self.scenario_file.clone())).load()?;
@@ -557,9 +568,17 @@ impl Calibration {
     /// `None` when the observer stopped it (everything evaluated is kept).
     pub fn run(&mut self, observer: &dyn Observer) -> Result<Option<Vec<f64>>, StudyError> {
         let k = self.factors.len();
-        let total = self.plan.samples + self.plan.evaluations;
-        // The screen: points in parallel, each recorded in design order.
-        let points = design::latin_hypercube(self.plan.samples, k, self.plan.design_seed);
+        // The screen: the scenario as it stands, then the design's points, in
+        // parallel, each recorded in this order. Starting from the scenario's own
+        // values means a fit never ends worse than where it began, and a calibrated
+        // scenario fitted again stays where it is unless the fit finds better.
+        let mut points: Vec<Vec<f64>> = self.start()?.into_iter().collect();
+        points.extend(design::latin_hypercube(
+            self.plan.samples,
+            k,
+            self.plan.design_seed,
+        ));
+        let total = points.len() + self.plan.evaluations;
         let this = &*self;
         let screened: Vec<Result<Option<f64>, StudyError>> = points
             .par_iter()

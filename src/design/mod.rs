@@ -102,6 +102,42 @@ impl Factor {
         }
     }
 
+    /// The unit coordinate of parameter value `v`: the inverse of [`Factor::value`]
+    /// (the distribution's CDF), `None` outside the range.
+    pub fn unit(&self, v: f64) -> Option<f64> {
+        let within = |low: f64, high: f64| (low..=high).contains(&v);
+        match self.distribution {
+            Distribution::Uniform { low, high } if within(low, high) => Some(if high > low {
+                (v - low) / (high - low)
+            } else {
+                0.5
+            }),
+            Distribution::Triangular { low, mode, high } if within(low, high) => {
+                if high <= low {
+                    Some(0.5)
+                } else if v < mode {
+                    Some((v - low).powi(2) / ((high - low) * (mode - low)))
+                } else {
+                    Some(1.0 - (high - v).powi(2) / ((high - low) * (high - mode)))
+                }
+            }
+            Distribution::Normal {
+                mean,
+                sd,
+                low,
+                high,
+            } if within(low, high) => {
+                if sd <= 0.0 {
+                    return Some(0.5);
+                }
+                let a = stats::normal_cdf((low - mean) / sd);
+                let b = stats::normal_cdf((high - mean) / sd);
+                Some((stats::normal_cdf((v - mean) / sd) - a) / (b - a))
+            }
+            _ => None,
+        }
+    }
+
     /// Check the distribution; the message names what is wrong.
     pub fn check(&self) -> Result<(), String> {
         let ok = match self.distribution {
@@ -457,6 +493,43 @@ mod tests {
         let (a, b) = (7.0, 0.1);
         let v: Vec<f64> = x.iter().map(|u| -pi + 2.0 * pi * u).collect();
         v[0].sin() + a * v[1].sin().powi(2) + b * v[2].powi(4) * v[0].sin()
+    }
+
+    #[test]
+    fn unit_inverts_value_for_every_distribution() {
+        let factor = |distribution| Factor {
+            key: "k".into(),
+            distribution,
+        };
+        let factors = [
+            factor(Distribution::Uniform {
+                low: 2.0,
+                high: 6.0,
+            }),
+            factor(Distribution::Triangular {
+                low: 0.0,
+                mode: 1.0,
+                high: 4.0,
+            }),
+            factor(Distribution::Normal {
+                mean: 1.0,
+                sd: 0.5,
+                low: 0.2,
+                high: 2.5,
+            }),
+        ];
+        for f in &factors {
+            for u in [0.0, 0.1, 0.37, 0.5, 0.9, 1.0] {
+                let back = f.unit(f.value(u)).unwrap();
+                assert!(
+                    (back - u).abs() < 1e-6,
+                    "{:?}: {u} -> {back}",
+                    f.distribution
+                );
+            }
+        }
+        assert_eq!(factors[0].unit(6.5), None, "outside the range");
+        assert_eq!(factors[2].unit(0.1), None);
     }
 
     #[test]

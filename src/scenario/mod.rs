@@ -767,6 +767,12 @@ impl Scenario {
         out
     }
 
+    /// The resolved value of parameter `key` as a number, if it is one.
+    pub fn number(&self, key: &str) -> Option<f64> {
+        let v = self.values.get(key)?;
+        v.as_float().or_else(|| v.as_integer().map(|i| i as f64))
+    }
+
     /// Parameters whose values differ from `other`'s, as (key, this value, other value).
     pub fn differences(&self, other: &Scenario) -> Vec<(String, String, String)> {
         let keys: BTreeSet<&String> = self.values.keys().chain(other.values.keys()).collect();

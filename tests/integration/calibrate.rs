@@ -152,6 +152,14 @@ fn calibrate_recovers_a_known_truth_and_resumes_to_the_same_fit() {
     // outputs; --resume replays the same search and writes the same fit.
     let evaluations = read(&out.join("evaluations.csv"));
     let lines: Vec<&str> = evaluations.lines().collect();
+    // The search starts from the scenario's own values (the baseline's), perturbed
+    // from the truth.
+    let first: Vec<f64> = lines[1].split(',').map(|v| v.parse().unwrap()).collect();
+    assert!(
+        (first[2] - 0.81).abs() < 1e-9 && (first[3] - 0.108).abs() < 1e-9,
+        "{}",
+        lines[1]
+    );
     let mut cut = lines[..lines.len() / 2].join("\n");
     cut.push('\n');
     cut.push_str(&lines[lines.len() / 2][..10]);

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::Path;
 
-use super::common::{povsim, read, scenario};
+use super::common::{povsim, read};
 
 const TINY: [&str; 6] = ["--households", "300", "--replications", "2", "--years", "3"];
 
@@ -180,85 +180,4 @@ fn bad_study_input_is_named() {
         .assert()
         .code(1)
         .stderr(predicates::str::contains("not a study directory"));
-}
-
-/// Run a Python script; it must succeed. Its standard output. The script writes no
-/// bytecode cache into the source tree.
-fn python(cmd: &mut std::process::Command) -> String {
-    let done = cmd
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .expect("python3 runs");
-    let text = String::from_utf8_lossy(&done.stdout).into_owned();
-    assert!(
-        done.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&done.stderr)
-    );
-    text
-}
-
-#[test]
-fn calibration_search_runs_and_ranks_its_points() {
-    // The search docs/calibration.md describes, at toy sizes: the factors file is
-    // valid for the calibration scenario and the ranking script reads the study.
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("search");
-    povsim()
-        .args([
-            "sensitivity",
-            "--method",
-            "lhs",
-            "--samples",
-            "4",
-            "--quiet",
-        ])
-        .arg(scenario("calibration.toml"))
-        .arg("--factors")
-        .arg(scenario("calibration_factors.toml"))
-        .args(["--households", "300", "--replications", "2", "--years", "6"])
-        .args(["--metric", "exit_after_one_year", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/calibration_search.py");
-    let text = python(
-        std::process::Command::new("python3")
-            .arg(&script)
-            .arg(&out)
-            .args(["--top", "2"]),
-    );
-    assert!(text.starts_with("4 points;"), "{text}");
-    assert_eq!(
-        text.matches("--set policy.social_security.dibao.coverage=")
-            .count(),
-        2,
-        "{text}"
-    );
-
-    // The fit starts from the search's best point and only ever reports improvements.
-    let text = python(
-        std::process::Command::new("python3")
-            .arg(script.with_file_name("calibration_fit.py"))
-            .arg(scenario("calibration.toml"))
-            .arg(scenario("calibration_factors.toml"))
-            .arg("--study")
-            .arg(&out)
-            .args(["--households", "300", "--replications", "2"])
-            .args(["--evaluations", "30"])
-            .env("POVSIM", env!("CARGO_BIN_EXE_povsim")),
-    );
-    let distances: Vec<f64> = text
-        .lines()
-        .filter_map(|l| l.split("distance ").nth(1))
-        .map(|d| d.split([';', ' ']).next().unwrap().parse().unwrap())
-        .collect();
-    assert!(distances.len() >= 2, "{text}");
-    assert!(
-        distances.windows(2).all(|w| w[1] <= w[0]),
-        "the reported distances must not grow: {distances:?}"
-    );
-    let last = text.lines().last().unwrap();
-    assert_eq!(last.matches("--set ").count(), 20, "{text}");
-    assert!(text.contains("best after "), "{text}");
 }
