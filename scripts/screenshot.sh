@@ -8,7 +8,7 @@ trap 'rm -rf "$out" "$profile"' EXIT
 cargo run --release --quiet -- compare --quiet --out "$out/study"
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$profile" --hide-scrollbars --window-size=1100,2200 \
+    --user-data-dir="$profile" --hide-scrollbars --window-size=1200,2200 \
     --screenshot="$out/shot.png" "file://$out/study/report.html" 2>/dev/null
 cp "$out/shot.png" docs/report.png
 echo "wrote docs/report.png"

@@ -149,6 +149,28 @@ fn compare_report_states_each_variant_with_its_interval() {
         assert!(sentence.contains(&points(v)), "{} in {sentence}", points(v));
     }
     assert!(sentence.contains("CNY"), "cost: {sentence}");
+    // The registered measure beside the survey one, and a sentence saying which is which.
+    let registered = comparison
+        .lines()
+        .find(|l| l.starts_with("baseline,monitoring,registered_return_rate,"))
+        .unwrap();
+    let g: Vec<f64> = registered
+        .split(',')
+        .skip(3)
+        .take(3)
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let on_register = format!("on the register, from {} to {}", pct(g[0]), pct(g[1]));
+    assert!(
+        sentence.contains(&on_register),
+        "{on_register} in {sentence}"
+    );
+    assert!(sentence.contains(&points(g[2])), "{sentence}");
+    assert!(html.contains("The return rate is the survey measure"));
+    assert!(
+        html.contains("Registered return rate a year"),
+        "the table's column"
+    );
     // The forest plot has one row per variant.
     let forest = read(&out.join("charts/forest.svg"));
     for v in super::common::VARIANTS {
