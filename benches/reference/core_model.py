@@ -7,7 +7,8 @@ the mechanisms that benches/reference/core.toml leaves on: synthetic households
 (groups, villages, size, labour, schooling, land, irrigation, livestock, registered
 causes, permanent income effect), the income process (persistent AR(1) and transitory
 shocks, jobs kept and found), serious illness with its bills and lost labour, village
-droughts, dibao, and dynamic monitoring with a budget that serves the neediest first.
+droughts, dibao, and dynamic monitoring (identification with a risk, packages sized by
+the budget, risk eliminated on stable income) with the register's year-end review.
 
 Every parameter is read from the resolved scenario (`povsim validate core.toml`), so
 the two implementations cannot drift apart in their inputs. Random numbers come from
@@ -75,6 +76,8 @@ def synthesise(p, n, rng):
         "registered": lifted.copy(), "lifted": lifted, "jobs": jobs,
         "dibao_access": rng.random(n), "assessed": np.full(n, np.inf),
         "on_dibao": np.zeros(n, bool), "monitored": np.zeros(n, bool),
+        "verified_poor": np.zeros(n, bool), "below_years": np.zeros(n, np.int64),
+        "prev_register": np.zeros(n),
         "years_above": np.zeros(n, np.int64), "poor_prev": np.zeros(n, bool),
         "sick_years": np.zeros(n, np.int64),
     }
@@ -107,7 +110,6 @@ def replication(p, n, rng):
     ws, spread = inc["wage_sigma"], sh["disaster_spread"]
     size = h["size"]
     budget = (mon["budget_per_household"] + mon["social_fund_per_household"]) * n
-    index = np.arange(n)
     rates = []
     for t in range(-sim["burn_in_years"], sim["years"]):
         g = (1 + inc["nominal_growth"]) ** t
@@ -166,34 +168,39 @@ def replication(p, n, rng):
         h["assets"] = h["assets"] * keep_livestock
         working = np.maximum(h["labour"] - labour_lost, 0)
         held = np.minimum(h["jobs"], working)
-        employed = rng.binomial(held, 1 - sep) + rng.binomial(working - held, find)
+        kept = rng.binomial(held, 1 - sep)
+        employed = kept + rng.binomial(working - held, find)
         h["jobs"] = employed
         wage = employed * inc["wage_mean"] * g * np.exp(ws * rng.standard_normal(n) - ws ** 2 / 2) * multiplier
         other = inc["other_transfers_per_capita"] * size * g
         gross = farm + wage + asset_income + dibao + other
-        y_pre = (gross - out_of_pocket) / size
-
-        # Monitoring: who is at risk, who is detected, what they would get.
-        shock = out_of_pocket + disaster_loss > mon["shock_threshold"] * g
-        at_risk = (y_pre < tau) | shock
-        detected = at_risk & (h["monitored"] | (rng.random(n) < detection))
+        # Monitoring, on the register's income (before medical spending): under tau
+        # with a risk of return, or a large shock; a monitored household stays at risk
+        # while under tau.
+        x = gross / size
+        loss = out_of_pocket + disaster_loss
+        shock = loss > mon["shock_threshold"] * g
+        risk = shock | (x < z) | (is_ill & labour_lost) | (kept < held) \
+            | (loss > mon["risk_loss_share"] * np.maximum(gross, 0)) \
+            | (x < (1 - mon["risk_income_fall"]) * h["prev_register"])
+        below_tau = x < tau
+        if mon["identify_on_risk"]:
+            at_risk = shock | (below_tau & (h["monitored"] | risk))
+        else:
+            at_risk = shock | below_tau
+        detected = mon["enabled"] & at_risk & (h["monitored"] | (rng.random(n) < detection))
         reach = np.where(detected & ~h["monitored"], 1 - lag, 1.0)
-        topup = mon["topup_share"] * np.maximum(tau - y_pre, 0) * size * reach
+        topup = mon["topup_share"] * np.maximum(tau - x, 0) * size * reach
         job = np.where(mon["public_jobs"] & (working > employed), mon["public_job_wage"] * g, 0.0)
         medical = mon["medical_assistance_share"] * out_of_pocket * reach
         claim_cost = np.where(detected, topup + job + medical, 0.0)
 
-        # The budget serves the neediest first, until a claim does not fit.
-        served = detected.copy()
-        if claim_cost.sum() > budget:
-            claimants = index[detected]
-            order = claimants[np.lexsort((claimants, y_pre[claimants]))]
-            fits = np.cumsum(claim_cost[order]) <= budget
-            served[:] = False
-            served[order[fits]] = True
-
-        extra = np.where(served, topup + job, 0.0)
-        relief = np.where(served, np.minimum(medical, out_of_pocket), 0.0)
+        # The budget sizes every package in one share; every detected household is served.
+        claimed = claim_cost.sum()
+        share = 1.0 if claimed <= budget else min(max(budget / claimed, 0.0), 1.0)
+        topup_paid = np.where(detected, topup * share, 0.0)
+        extra = topup_paid + np.where(detected, job * share, 0.0)
+        relief = np.where(detected, np.minimum(medical * share, out_of_pocket), 0.0)
         y = (gross + extra - (out_of_pocket - relief)) / size
         poor = y < z
 
@@ -201,24 +208,45 @@ def replication(p, n, rng):
         returns = at_risk_lifted & poor
         if t >= 0:
             rates.append(returns.sum() / max(at_risk_lifted.sum(), 1))
-        newly_poor = ~h["registered"] & ~h["poor_prev"] & poor
-        h["registered"] |= newly_poor
 
-        h["monitored"] |= detected
-        above = h["monitored"] & (y >= tau)
-        h["years_above"] = np.where(above, h["years_above"] + 1, 0)
-        leave = above & (h["years_above"] >= mon["exit_years"])
-        h["monitored"] &= ~leave
-        h["years_above"] = np.where(leave, 0, h["years_above"])
-        if not mon["enabled"]:
+        # Entry and exit: risk eliminated on a stable own income above tau, no new
+        # risk, and labour capacity.
+        if mon["enabled"]:
+            h["monitored"] |= detected
+            stable = h["monitored"] & (x >= tau) & (y >= tau) & ~risk
+            if mon["exit_when_risk_passes"]:
+                stable = h["monitored"] & ~risk & (y >= z)
+            h["years_above"] = np.where(stable, h["years_above"] + 1, 0)
+            can_leave = mon["exit_without_labour"] | (h["labour"] > 0)
+            leave = stable & (h["years_above"] >= mon["exit_years"]) & can_leave
+            h["monitored"] &= ~leave
+            h["years_above"] = np.where(leave, 0, h["years_above"])
+        else:
             h["monitored"][:] = False
+
+        # The register's year-end review: verified poor unless monitoring still has
+        # time to rescue the household; newly poor households are registered or made
+        # monitoring objects.
+        reg = p["policy"]["register"]
+        h["below_years"] = np.where(poor, h["below_years"] + 1, 0)
+        was_verified = h["verified_poor"]
+        rescue = h["monitored"] & (h["below_years"] < reg["rescue_years"])
+        verified = ~was_verified & poor & ~rescue
+        h["verified_poor"] = np.where(was_verified, poor, verified)
+        newly = verified & ~h["registered"]
+        if reg["newly_poor"] == "register":
+            h["registered"] |= newly
+        elif mon["enabled"]:
+            h["monitored"] |= newly
+        h["prev_register"] = x
 
         h["poor_prev"] = poor
         # Next year's assessment: this year's income, smoothed with the last assessment.
-        income = np.maximum(y - (dibao + np.where(served, topup, 0.0)) / size, -1e9)
+        income = np.maximum(y - (dibao + topup_paid) / size, -1e9)
         smoothing = dib["assessment_smoothing"]
-        h["assessed"] = np.where(np.isinf(h["assessed"]), income,
-                                 (1.0 - smoothing) * income + smoothing * h["assessed"])
+        first = np.isinf(h["assessed"])
+        previous = np.where(first, 0.0, h["assessed"])
+        h["assessed"] = np.where(first, income, (1.0 - smoothing) * income + smoothing * previous)
     return rates
 
 
