@@ -866,7 +866,9 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn load(source: &Source) -> Result<Scenario> {
-    source.load().map_err(|e| anyhow::Error::new(BadInput(e)))
+    let s = source.load().map_err(|e| anyhow::Error::new(BadInput(e)))?;
+    note_unreached(&s);
+    Ok(s)
 }
 
 fn validate(a: ValidateArgs) -> Result<()> {
@@ -1038,6 +1040,7 @@ fn compare(a: CompareArgs, command_line: &[String]) -> Result<()> {
         threads,
         "stops without writing",
     );
+    scenarios.iter().for_each(note_unreached);
     let progress = Progress::new(a.output.quiet, "comparing");
     let result = pool.install(|| compare::run(scenarios, precision, a.independent, &progress));
     progress.finish();
@@ -1130,6 +1133,30 @@ fn manifest(
         replications: sim.replications,
         wall_seconds: seconds,
         household_years_per_second: household_years as f64 / seconds.max(1e-9),
+        events_not_reached: s.unreached.iter().map(not_reached).collect(),
+    }
+}
+
+/// An event past the horizon, as the manifest and the note on stderr name it.
+fn not_reached(e: &crate::scenario::Event) -> String {
+    if e.description.is_empty() {
+        format!("{}", e.year)
+    } else {
+        format!("{} ({})", e.year, e.description)
+    }
+}
+
+/// One line on stderr for each event a shortened horizon does not reach.
+fn note_unreached(s: &Scenario) {
+    let sim = &s.params.simulation;
+    for e in &s.unreached {
+        eprintln!(
+            "note: `{}`: the event of {} is past the horizon {}-{} that --years sets: not reached",
+            s.name,
+            not_reached(e),
+            sim.start_year,
+            sim.start_year + sim.years as i32 - 1
+        );
     }
 }
 

@@ -239,6 +239,8 @@ pub struct Manifest {
     pub wall_seconds: f64,
     /// Simulated household-years per second (burn-in included).
     pub household_years_per_second: f64,
+    /// Events of the scenario past the horizon the command line set, not reached.
+    pub events_not_reached: Vec<String>,
 }
 
 /// The files of a run, named with `prefix` (a subfolder ending in `/`, or empty).

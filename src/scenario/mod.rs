@@ -150,6 +150,10 @@ pub struct Scenario {
     pub params: Params,
     /// The events, in file order.
     pub events: Vec<Event>,
+    /// Events after a horizon that the command line shortened (`--years`): not
+    /// reached by this run, and reported rather than refused. An event outside a
+    /// horizon that the files themselves set is an error.
+    pub unreached: Vec<Event>,
     /// The parameters in force in each simulated year (index 0 is `start_year`).
     pub yearly: Vec<Params>,
     /// Households loaded from `population.source`, if it names a file.
@@ -625,11 +629,21 @@ fn resolve(
     let params = params_of(&values)?;
     let start = params.simulation.start_year;
     let last = i64::from(start) + i64::from(params.simulation.years) - 1;
+    // A horizon given on the command line (`--years`, `--set simulation.years=`, or a
+    // comparison's baseline horizon for its variants: no file line) may stop before an
+    // event of the files: that event is reported as not reached.
+    let horizon_from_flag = values
+        .get("simulation.years")
+        .is_some_and(|l| l.origin.line == 0);
     let mut events = Vec::new();
+    let mut unreached = Vec::new();
     for (i, raw) in raw_events.iter().enumerate() {
         let key = format!("events[{i}]");
         let year = match raw.year.value {
             Value::Integer(y) if (i64::from(start)..=last).contains(&y) => y as i32,
+            Value::Integer(y) if horizon_from_flag && y > last && y <= i64::from(i32::MAX) => {
+                y as i32
+            }
             ref v => {
                 return Err(ScenarioError::OutOfRange {
                     at: raw.year.origin.clone(),
@@ -682,19 +696,21 @@ fn resolve(
                 });
             }
         }
-        events.push((
-            Event {
-                year,
-                duration,
-                description: raw.description.clone(),
-                set: raw
-                    .set
-                    .iter()
-                    .map(|(k, l)| (k.clone(), l.value.clone()))
-                    .collect(),
-            },
-            raw.set.clone(),
-        ));
+        let event = Event {
+            year,
+            duration,
+            description: raw.description.clone(),
+            set: raw
+                .set
+                .iter()
+                .map(|(k, l)| (k.clone(), l.value.clone()))
+                .collect(),
+        };
+        if i64::from(year) > last {
+            unreached.push(event);
+        } else {
+            events.push((event, raw.set.clone()));
+        }
     }
     let mut yearly = Vec::with_capacity(params.simulation.years as usize);
     for t in 0..params.simulation.years {
@@ -717,6 +733,7 @@ fn resolve(
         params,
         households: None,
         events: events.into_iter().map(|(e, _)| e).collect(),
+        unreached,
         yearly,
         values,
     })

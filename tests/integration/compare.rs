@@ -274,3 +274,55 @@ fn study_file_errors_name_the_file() {
 }
 
 use predicates::prelude::*;
+
+#[test]
+fn a_horizon_shortened_on_the_command_line_reports_the_events_it_does_not_reach() {
+    // `transition_ends` withdraws support in 2026; four years from 2020 stop before it.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("study");
+    povsim()
+        .args(["compare", "--households", "300", "--replications", "2"])
+        .args(["--years", "4", "--quiet", "--no-report", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "`transition_ends`: the event of 2026 (End of the transition period",
+        ));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&out.join("transition_ends/manifest.json"))).unwrap();
+    let unreached = manifest["events_not_reached"].as_array().unwrap();
+    assert_eq!(unreached.len(), 1, "{manifest}");
+    assert!(unreached[0].as_str().unwrap().starts_with("2026 "));
+    let baseline: serde_json::Value =
+        serde_json::from_str(&read(&out.join("baseline/manifest.json"))).unwrap();
+    assert_eq!(baseline["events_not_reached"].as_array().unwrap().len(), 0);
+    // The resolved scenario leaves the event out, so that it reruns as it ran.
+    let resolved = read(&out.join("transition_ends/scenario.toml"));
+    assert!(!resolved.contains("[[events]]"), "{resolved}");
+    povsim()
+        .arg("run")
+        .arg(out.join("transition_ends/scenario.toml"))
+        .args(["--quiet", "--no-report", "--out"])
+        .arg(dir.path().join("rerun"))
+        .assert()
+        .success();
+
+    // A horizon the file sets itself stays an error naming the event.
+    let short = write(
+        dir.path(),
+        "short.toml",
+        &format!(
+            "extends = {:?}\n[simulation]\nyears = 4\n",
+            scenario("transition_ends.toml").display().to_string()
+        ),
+    );
+    povsim()
+        .arg("run")
+        .arg(&short)
+        .args(["--quiet", "--out"])
+        .arg(dir.path().join("short"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("`events[0].year` = 2026"));
+}
