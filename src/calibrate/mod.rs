@@ -375,7 +375,7 @@ impl Calibration {
             fs::remove_dir_all(dir).map_err(io(dir))?;
         }
         fs::create_dir_all(dir).map_err(io(dir))?;
-        write_atomic(&dir.join("scenario.toml"), scenario.to_toml())?;
+        write_atomic(&dir.join("scenario.toml"), scenario.to_toml()?)?;
         let text = crate::scenario::read_text(targets_file)?;
         write_atomic(&dir.join("targets.toml"), text)?;
         let plan = Plan {
@@ -706,7 +706,7 @@ impl Calibration {
             );
         }
         let mut files: Vec<(String, Vec<u8>)> = vec![
-            ("calibrated.toml".into(), s.to_toml().into_bytes()),
+            ("calibrated.toml".into(), s.to_toml()?.into_bytes()),
             ("fit.csv".into(), fit.into_bytes()),
             ("parameters.csv".into(), params.into_bytes()),
         ];

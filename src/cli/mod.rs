@@ -880,7 +880,7 @@ fn validate(a: ValidateArgs) -> Result<()> {
     let s = load(&source)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "# {} is valid.", a.scenario.display())?;
-    out.write_all(s.to_toml().as_bytes())?;
+    out.write_all(s.to_toml()?.as_bytes())?;
     Ok(())
 }
 
@@ -933,7 +933,7 @@ fn run(a: RunArgs, command_line: &[String]) -> Result<()> {
         result.seconds,
         household_years,
     );
-    let mut files = output::run_files("", &s, &tables, &manifest);
+    let mut files = output::run_files("", &s, &tables, &manifest)?;
     // The tables are the results: they are written even if the charts cannot be.
     if !a.output.no_report
         && let Err(e) = crate::report::attach(&dir, &mut files)
@@ -1072,7 +1072,7 @@ fn compare(a: CompareArgs, command_line: &[String]) -> Result<()> {
             &arm.scenario,
             t,
             &manifest,
-        ));
+        )?);
     }
     files.push((
         "comparison.csv".into(),

@@ -249,22 +249,23 @@ pub fn run_files(
     s: &Scenario,
     tables: &Tables,
     manifest: &Manifest,
-) -> Vec<(String, Vec<u8>)> {
+) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
+    let manifest = serde_json::to_string_pretty(manifest).map_err(|e| OutputError::Serialize {
+        what: format!("{prefix}manifest.json"),
+        message: e.to_string(),
+    })?;
     let files = [
         ("yearly.csv", tables.yearly_csv()),
         ("replications.csv", tables.replications_csv()),
         ("summary.csv", tables.summary_csv()),
         ("causes.csv", tables.causes_csv()),
-        (
-            "manifest.json",
-            serde_json::to_string_pretty(manifest).unwrap_or_default() + "\n",
-        ),
-        ("scenario.toml", s.to_toml()),
+        ("manifest.json", manifest + "\n"),
+        ("scenario.toml", s.to_toml()?),
     ];
-    files
+    Ok(files
         .into_iter()
         .map(|(f, t)| (format!("{prefix}{f}"), t.into_bytes()))
-        .collect()
+        .collect())
 }
 
 /// Write one file so that it is never seen half-written: into `NAME.tmp` beside it,

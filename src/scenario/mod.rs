@@ -755,8 +755,9 @@ impl Scenario {
     }
 
     /// The resolved scenario as TOML: no `extends`, every parameter, every event.
-    /// Running it reproduces the run that wrote it.
-    pub fn to_toml(&self) -> String {
+    /// Running it reproduces the run that wrote it. An error, never an empty or partial
+    /// text, if the parameters cannot be written as TOML.
+    pub fn to_toml(&self) -> Result<String, crate::output::OutputError> {
         let mut out = String::new();
         out.push_str("# Resolved by povsim: every parameter and event of the run.\n");
         out.push_str(&format!("name = {}\n", Value::String(self.name.clone())));
@@ -765,7 +766,12 @@ impl Scenario {
             Value::String(self.description.clone())
         ));
         // Params serializes its sections as TOML tables.
-        out.push_str(&toml::to_string(&self.params).unwrap_or_default());
+        out.push_str(&toml::to_string(&self.params).map_err(|e| {
+            crate::output::OutputError::Serialize {
+                what: format!("the resolved scenario `{}`", self.name),
+                message: e.to_string(),
+            }
+        })?);
         for e in &self.events {
             out.push_str("\n[[events]]\n");
             out.push_str(&format!("year = {}\n", e.year));
@@ -781,7 +787,7 @@ impl Scenario {
                 out.push_str(&format!("{k} = {v}\n"));
             }
         }
-        out
+        Ok(out)
     }
 
     /// The resolved value of parameter `key` as a number, if it is one.
@@ -852,7 +858,7 @@ mod tests {
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("scenario.toml");
-        std::fs::write(&path, s.to_toml()).unwrap();
+        std::fs::write(&path, s.to_toml().unwrap()).unwrap();
         let again = Source::new(Some(path)).load().unwrap();
         assert_eq!(again.params, s.params);
         assert_eq!(again.name, "baseline");

@@ -342,7 +342,7 @@ impl Study {
         }
         fs::create_dir_all(dir.join("points")).map_err(io(dir))?;
         let scenario_file = dir.join("scenario.toml");
-        write_atomic(&scenario_file, scenario.to_toml())?;
+        write_atomic(&scenario_file, scenario.to_toml()?)?;
         // Every point must be a valid scenario before anything runs; a plan that is not
         // leaves no directory behind.
         for v in &values {
