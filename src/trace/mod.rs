@@ -91,11 +91,14 @@ pub fn narrative(s: &Scenario, id: u64, years: &[Year]) -> String {
     let h = &first.household;
     let _ = writeln!(
         out,
-        "Household {id} ({}), replication of scenario `{}`: {} persons, {} able to work, head aged {}, {:.1} mu of land ({:.0}% irrigated), {} CNY of livestock and tools.",
+        "Household {id} ({}), scenario `{}`: {} persons, {} able to work, head aged {}, {:.1} mu of land ({:.0}% irrigated), {} CNY of livestock and tools.",
         match h.group {
-            crate::population::Group::Lifted => "lifted out of poverty before 2020",
-            crate::population::Group::Marginal => "a marginal household, never registered",
-            crate::population::Group::Other => "an ordinary household",
+            crate::population::Group::Lifted => format!(
+                "lifted out of poverty before {}",
+                s.params.simulation.start_year
+            ),
+            crate::population::Group::Marginal => "a marginal household, never registered".into(),
+            crate::population::Group::Other => "an ordinary household".into(),
         },
         s.name,
         h.size,
@@ -203,14 +206,23 @@ pub fn narrative(s: &Scenario, id: u64, years: &[Year]) -> String {
                     parts.push(format!("support: {}", help.join(", ")));
                 }
             } else if r.detected {
-                parts.push("detected, but the budget ran out before it was reached".into());
+                parts.push(
+                    "detected, but given no measure (no package to pay, no program to join)".into(),
+                );
             }
+        }
+        if r.registered_return {
+            parts.push(
+                "put back on the register at the year-end review (a registered return)".into(),
+            );
+        } else if r.verified_new_poor {
+            parts.push("verified newly poor at the year-end review".into());
         }
         if r.enrolled {
             parts.push("placed in an industry program from next year".into());
         }
         if r.exited {
-            parts.push("left monitoring after staying above the threshold".into());
+            parts.push("left monitoring: risk eliminated".into());
         }
         if r.trained {
             parts.push("took skills training".into());
