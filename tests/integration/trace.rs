@@ -46,6 +46,43 @@ fn trace_agrees_with_the_engines_records() {
         assert_eq!(line.contains("returned to poverty"), r.returned, "{line}");
         assert_eq!(line.contains("serious illness"), r.ill, "{line}");
         assert_eq!(line.contains("drought"), r.hazards & 1 != 0, "{line}");
+        assert_eq!(
+            line.contains("put back on the register"),
+            r.registered_return,
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn trace_names_the_year_end_reviews_verdicts() {
+    // Without monitoring nobody is rescued, so a return is registered at once.
+    let s = Source::new(None)
+        .flag("simulation.households", 2000, "test")
+        .flag("simulation.replications", 2, "test")
+        .flag("policy.monitoring.enabled", false, "test")
+        .load()
+        .unwrap();
+    let id = trace::find(&s, 1, Find::Returned).expect("some household returns");
+    let years = trace::trace(&s, 1, id);
+    let text = trace::narrative(&s, id, &years);
+    assert!(years.iter().any(|y| y.record.registered_return), "{text}");
+    for y in &years {
+        let r = &y.record;
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{}:", s.year(r.t as usize))))
+            .unwrap();
+        assert_eq!(
+            line.contains("put back on the register"),
+            r.registered_return,
+            "{line}"
+        );
+        assert_eq!(
+            line.contains("verified newly poor"),
+            r.verified_new_poor,
+            "{line}"
+        );
     }
 }
 
