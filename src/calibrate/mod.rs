@@ -470,15 +470,29 @@ impl Calibration {
         self.done.len()
     }
 
-    /// The unit coordinates of the scenario's own values, when every factor's value
-    /// lies within its range.
-    fn start(&self) -> Result<Option<Vec<f64>>, StudyError> {
+    /// The screen: the scenario as it stands (when every factor's value lies within
+    /// its range), then the design's points, as unit coordinates. Starting from the
+    /// scenario's own values means a fit never ends worse than where it began, and a
+    /// calibrated scenario fitted again stays where it is unless the fit finds better.
+    fn screen(&self) -> Result<Vec<Vec<f64>>, StudyError> {
         let s = Source::new(Some(self.scenario_file.clone())).load()?;
-        Ok(self
+        let own: Option<Vec<f64>> = self
             .factors
             .iter()
             .map(|f| f.unit(s.number(&f.key)?))
-            .collect())
+            .collect();
+        let mut points: Vec<Vec<f64>> = own.into_iter().collect();
+        points.extend(design::latin_hypercube(
+            self.plan.samples,
+            self.factors.len(),
+            self.plan.design_seed,
+        ));
+        Ok(points)
+    }
+
+    /// Evaluations planned in all: the screen's points and the fit's budget.
+    pub fn evaluations_planned(&self) -> Result<usize, StudyError> {
+        Ok(self.screen()?.len() + self.plan.evaluations)
     }
 
     /// Household-years of one evaluation.
@@ -568,16 +582,8 @@ impl Calibration {
     /// `None` when the observer stopped it (everything evaluated is kept).
     pub fn run(&mut self, observer: &dyn Observer) -> Result<Option<Vec<f64>>, StudyError> {
         let k = self.factors.len();
-        // The screen: the scenario as it stands, then the design's points, in
-        // parallel, each recorded in this order. Starting from the scenario's own
-        // values means a fit never ends worse than where it began, and a calibrated
-        // scenario fitted again stays where it is unless the fit finds better.
-        let mut points: Vec<Vec<f64>> = self.start()?.into_iter().collect();
-        points.extend(design::latin_hypercube(
-            self.plan.samples,
-            k,
-            self.plan.design_seed,
-        ));
+        // The screen's points in parallel, each recorded in this order.
+        let points = self.screen()?;
         let total = points.len() + self.plan.evaluations;
         let this = &*self;
         let screened: Vec<Result<Option<f64>, StudyError>> = points
@@ -606,6 +612,7 @@ impl Calibration {
         let problem = Problem {
             calibration: std::cell::RefCell::new(self),
             observer,
+            screened: points.len(),
             budget,
             used: std::cell::Cell::new(0),
             stopped: std::cell::Cell::new(false),
@@ -772,46 +779,48 @@ fn optimiser(e: &argmin::core::Error) -> StudyError {
 struct Problem<'a, 'c> {
     calibration: std::cell::RefCell<&'c mut Calibration>,
     observer: &'a dyn Observer,
+    /// Points of the screen, evaluated before the fit.
+    screened: usize,
     budget: usize,
     used: std::cell::Cell<usize>,
     stopped: std::cell::Cell<bool>,
     failure: std::cell::RefCell<Option<StudyError>>,
 }
 
-/// Why the cost function stopped the optimiser.
-#[derive(Debug, thiserror::Error)]
-#[error("the calibration stopped: {0}")]
-struct Stop(&'static str);
-
 impl CostFunction for &Problem<'_, '_> {
     type Param = Vec<f64>;
     type Output = f64;
 
+    /// Once the fit has stopped (its budget spent, Ctrl-C, a failed write or
+    /// evaluation), every further cost is infinite and nothing is evaluated: argmin's
+    /// Nelder-Mead unwraps the costs of its first simplex, so an error there would
+    /// panic. The optimiser then runs out its few remaining iterations at once, and
+    /// `run` reads why it stopped from `stopped` and `failure`.
     fn cost(&self, unit: &Self::Param) -> Result<f64, argmin::core::Error> {
-        if self.used.get() >= self.budget {
+        if self.stopped.get() || self.used.get() >= self.budget {
             self.stopped.set(true);
-            return Err(Stop("evaluation budget reached").into());
+            return Ok(f64::INFINITY);
         }
         self.used.set(self.used.get() + 1);
         let mut c = self.calibration.borrow_mut();
-        let total = c.plan.samples + c.plan.evaluations;
-        match c.distance(unit, self.observer) {
+        let total = self.screened + self.budget;
+        let outcome = c
+            .distance(unit, self.observer)
+            .and_then(|d| d.map(|d| c.record(unit, d).map(|()| d)).transpose());
+        match outcome {
             Ok(Some(d)) => {
-                if let Err(e) = c.record(unit, d) {
-                    *self.failure.borrow_mut() = Some(e);
-                    return Err(Stop("a write failed").into());
-                }
                 self.observer
-                    .point_finished((c.plan.samples + self.used.get()).min(total), total);
+                    .point_finished((self.screened + self.used.get()).min(total), total);
                 Ok(d)
             }
             Ok(None) => {
                 self.stopped.set(true);
-                Err(Stop("interrupted").into())
+                Ok(f64::INFINITY)
             }
             Err(e) => {
                 *self.failure.borrow_mut() = Some(e);
-                Err(Stop("an evaluation failed").into())
+                self.stopped.set(true);
+                Ok(f64::INFINITY)
             }
         }
     }

@@ -367,7 +367,7 @@ fn calibrate_cmd(a: CalibrateArgs) -> Result<()> {
     };
     let out = &a.output;
     let pool = pool(out.threads)?;
-    let total = cal.plan.samples + cal.plan.evaluations;
+    let total = cal.evaluations_planned().map_err(study_error)?;
     let per = cal.household_years_per_evaluation().map_err(study_error)?;
     let base = Source::new(Some(cal.dir.join("scenario.toml")))
         .load()
@@ -1151,7 +1151,7 @@ fn note_unreached(s: &Scenario) {
     let sim = &s.params.simulation;
     for e in &s.unreached {
         eprintln!(
-            "note: `{}`: the event of {} is past the horizon {}-{} that --years sets: not reached",
+            "note: `{}`: the event of {} is past the horizon {}-{} that the command line sets: not reached",
             s.name,
             not_reached(e),
             sim.start_year,

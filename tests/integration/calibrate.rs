@@ -223,3 +223,19 @@ fn a_held_out_target_is_reported_as_validation_and_not_fitted() {
         .stderr(predicates::str::contains("nonsense"));
     assert!(!bad.exists());
 }
+
+#[test]
+fn a_fit_budget_smaller_than_the_first_simplex_ends_cleanly() {
+    // Nelder-Mead's first simplex needs one evaluation per factor and one more; a
+    // budget that stops inside it must end the fit, not the program.
+    let fx = Fixture::new();
+    let out = fx.dir().join("fit");
+    fx.calibrate(&out, &["--samples", "2", "--evaluations", "1", "--quiet"])
+        .assert()
+        .success();
+    let evaluations = read(&out.join("evaluations.csv"));
+    // The scenario's own values and two screen points; the fit's one evaluation is
+    // its first vertex, the screen's best point, already recorded.
+    assert_eq!(evaluations.lines().count(), 1 + 3, "{evaluations}");
+    assert!(out.join("fit.csv").exists() && out.join("calibrated.toml").exists());
+}
