@@ -97,6 +97,7 @@ def replication(p, n, rng):
     sim, inc, sh = p["simulation"], p["income"], p["shocks"]
     ill, drought, income_shocks = sh["illness"], sh["drought"], sh["income"]
     mon = p["policy"]["monitoring"]
+    reg = p["policy"]["register"]
     dib = p["policy"]["social_security"]["dibao"]
     detection = min(max(mon["detection_rate"] + (1 - mon["detection_rate"]) * mon["data_sharing"]
                         * mon["data_sharing_detection_gain"], 0.0), 1.0)
@@ -227,7 +228,6 @@ def replication(p, n, rng):
         # The register's year-end review: verified poor unless monitoring still has
         # time to rescue the household; newly poor households are registered or made
         # monitoring objects.
-        reg = p["policy"]["register"]
         h["below_years"] = np.where(poor, h["below_years"] + 1, 0)
         was_verified = h["verified_poor"]
         rescue = h["monitored"] & (h["below_years"] < reg["rescue_years"])

@@ -451,6 +451,15 @@ pub struct YearRecord {
     pub train_draw: f64,
 }
 
+impl YearRecord {
+    /// Per-capita income on the register's measure for a household of `size`: gross
+    /// income, before rigid spending and monitoring support. Identification, the
+    /// income-fall risk and the exit rule all read it.
+    pub fn register_income(&self, size: u8) -> f64 {
+        self.gross / f64::from(size)
+    }
+}
+
 /// Demography, health, disasters, income and the safety net; the household's claim on
 /// monitoring support. Mutates only the state these steps change.
 pub fn begin(h: &mut Household, id: u32, ctx: &YearContext<'_>) -> YearRecord {
@@ -693,7 +702,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
     // deduct medical spending: large rigid spending is the separate shock criterion
     // (the sudden-difficulty group), as the monitoring rules define them.
     let size = f64::from(h.size);
-    let y_register = r.gross / size;
+    let y_register = r.register_income(h.size);
     let loss = r.cover.out_of_pocket + r.disaster_loss;
     let shock = loss > mon.shock_threshold * g;
     let below = y_register < ctx.tau;
@@ -741,7 +750,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
 fn risk(h: &Household, r: &YearRecord, mon: &Monitoring, z: f64) -> bool {
     let loss = r.cover.out_of_pocket + r.disaster_loss;
     let last = h.prev_register.get();
-    let income = r.gross / f64::from(h.size);
+    let income = r.register_income(h.size);
     income < z
         || (r.ill && r.labour_lost)
         || r.job_lost
@@ -968,7 +977,7 @@ pub fn finish(
                 && if mon.exit_when_risk_passes {
                     r.y >= ctx.z
                 } else {
-                    r.gross / size >= ctx.tau && r.y >= ctx.tau
+                    r.register_income(h.size) >= ctx.tau && r.y >= ctx.tau
                 };
             if stable {
                 h.years_above = h.years_above.saturating_add(1);
@@ -1103,7 +1112,7 @@ pub fn finish(
     // Carry to next year.
     h.set_poor_prev(r.poor);
     h.prev_y = Half::new(r.y);
-    h.prev_register = Half::new(r.gross / size);
+    h.prev_register = Half::new(r.register_income(h.size));
     h.prev_rigid = Half::new(r.rigid);
     h.prev_disaster = Half::new(r.disaster_loss);
     h.prev_wage = Half::new(r.wage);

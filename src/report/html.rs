@@ -359,6 +359,18 @@ fn brief_run(run: &RunData, households: Option<f64>) -> Vec<String> {
     out
 }
 
+/// A difference of shares in points with its 95% interval: "−0.94 points, 95% CI
+/// −1.09 to −0.78".
+fn points_with_ci(d: &Stat) -> String {
+    let (lo, hi) = d.ci().unwrap_or((f64::NAN, f64::NAN));
+    format!(
+        "{} points, 95% CI {} to {}",
+        signed(d.mean * 100.0, 2),
+        signed(lo * 100.0, 2),
+        signed(hi * 100.0, 2)
+    )
+}
+
 fn brief_compare(
     arms: &[RunData],
     rows: &[CompareRow],
@@ -376,7 +388,6 @@ fn brief_compare(
             continue;
         };
         let d = &r.diff;
-        let (lo, hi) = d.ci().unwrap_or((f64::NAN, f64::NAN));
         let p = r
             .p_value
             .map(|p| {
@@ -387,12 +398,7 @@ fn brief_compare(
                 }
             })
             .unwrap_or_default();
-        let change = format!(
-            "{} points, 95% CI {} to {}{p}",
-            signed(d.mean * 100.0, 2),
-            signed(lo * 100.0, 2),
-            signed(hi * 100.0, 2)
-        );
+        let change = format!("{}{p}", points_with_ci(d));
         let verb = if d.excludes_zero() {
             if d.mean < 0.0 { "cut" } else { "raised" }
         } else {
@@ -419,14 +425,11 @@ fn brief_compare(
         };
         let registered = find(&arm.name, REGISTERED)
             .map(|g| {
-                let (lo, hi) = g.diff.ci().unwrap_or((f64::NAN, f64::NAN));
                 format!(
-                    "; on the register, from {} to {} ({} points, 95% CI {} to {})",
+                    "; on the register, from {} to {} ({})",
                     g.base_mean.map(pct).unwrap_or_default(),
                     g.scenario_mean.map(pct).unwrap_or_default(),
-                    signed(g.diff.mean * 100.0, 2),
-                    signed(lo * 100.0, 2),
-                    signed(hi * 100.0, 2)
+                    points_with_ci(&g.diff)
                 )
             })
             .unwrap_or_default();
