@@ -333,6 +333,8 @@ pub struct YearRecord {
     pub id: u32,
     /// Year index.
     pub t: i32,
+    /// The year's poverty line (CNY per person), as the model computed it.
+    pub poverty_line: f64,
     /// A labour unit retired.
     pub retired: bool,
     /// A member entered working age.
@@ -475,6 +477,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
     let p = ctx.p;
     let mut r = YearRecord {
         t: ctx.t,
+        poverty_line: ctx.z,
         ..YearRecord::default()
     };
     let g = ctx.growth;

@@ -111,8 +111,7 @@ pub fn narrative(s: &Scenario, id: u64, years: &[Year]) -> String {
     for y in years {
         let r = &y.record;
         let year = s.year(r.t.max(0) as usize);
-        let p = &s.yearly[r.t.max(0) as usize];
-        let z = p.poverty_line.base * (1.0 + p.poverty_line.annual_growth).powi(r.t);
+        let z = r.poverty_line;
         let mut parts: Vec<String> = Vec::new();
         for (k, name) in HAZARD_NAMES.iter().enumerate() {
             if r.hazards & (1 << k) != 0 {
