@@ -12,7 +12,6 @@
 mod report;
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -23,7 +22,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::design::{self, Factor};
-use crate::output::{self, Tables, io, write_atomic};
+use crate::output::{self, Csv, OutputError, Tables, io, write_atomic};
 use crate::runner::{self, Observer};
 use crate::scenario::{Origin, ScenarioError, Source};
 use crate::sensitivity::{self, FactorSpec, StudyError};
@@ -384,7 +383,10 @@ impl Calibration {
             samples,
             evaluations,
             design_seed: scenario.params.simulation.seed,
-            factors: factors.iter().map(FactorSpec::of).collect(),
+            factors: factors
+                .iter()
+                .map(FactorSpec::of)
+                .collect::<Result<_, _>>()?,
         };
         sensitivity::write_plan(dir, &plan)?;
         Calibration::open(dir)
@@ -433,7 +435,7 @@ impl Calibration {
     fn load_evaluations(&mut self) -> Result<(), StudyError> {
         let path = self.evaluations_file();
         let k = self.factors.len();
-        let mut text = self.header();
+        let mut text = self.header()?;
         if let Ok(old) = fs::read_to_string(&path) {
             for line in old.lines().skip(1) {
                 let fields: Vec<&str> = line.split(',').collect();
@@ -453,16 +455,13 @@ impl Calibration {
         Ok(())
     }
 
-    fn header(&self) -> String {
-        let mut h = String::new();
-        for i in 0..self.factors.len() {
-            let _ = write!(h, "u{i},");
-        }
-        for f in &self.factors {
-            let _ = write!(h, "{},", f.key);
-        }
-        h.push_str("distance\n");
-        h
+    /// `evaluations.csv`'s header: the unit coordinates, the factors' values, the
+    /// distance.
+    fn header(&self) -> Result<String, OutputError> {
+        let units = (0..self.factors.len()).map(|i| format!("u{i}"));
+        let keys = self.factors.iter().map(|f| f.key.clone());
+        let fields: Vec<String> = units.chain(keys).chain(["distance".into()]).collect();
+        csv_line(&fields)
     }
 
     /// Evaluations recorded so far.
@@ -561,14 +560,19 @@ impl Calibration {
         if self.done.insert(key(unit), distance).is_some() {
             return Ok(());
         }
-        let mut line = String::new();
-        for u in unit {
-            let _ = write!(line, "{u:?},");
-        }
-        for (f, &u) in self.factors.iter().zip(unit) {
-            let _ = write!(line, "{:?},", f.value(u));
-        }
-        let _ = writeln!(line, "{distance:?}");
+        // `{:?}` keeps every digit, so a resumed fit reads back the very point.
+        let fields: Vec<String> = unit
+            .iter()
+            .map(|u| format!("{u:?}"))
+            .chain(
+                self.factors
+                    .iter()
+                    .zip(unit)
+                    .map(|(f, &u)| format!("{:?}", f.value(u))),
+            )
+            .chain([format!("{distance:?}")])
+            .collect();
+        let line = csv_line(&fields)?;
         let path = self.evaluations_file();
         let mut file = fs::OpenOptions::new()
             .append(true)
@@ -672,50 +676,65 @@ impl Calibration {
             .map(|(f, _)| f.key.clone())
             .collect();
 
-        let mut fit = String::from(
-            "target,metric,scenario,years,statistic,role,value,tolerance,simulated,ci_low,ci_high,met,source\n",
-        );
+        let mut fit = Csv::new(
+            "fit.csv",
+            [
+                "target",
+                "metric",
+                "scenario",
+                "years",
+                "statistic",
+                "role",
+                "value",
+                "tolerance",
+                "simulated",
+                "ci_low",
+                "ci_high",
+                "met",
+                "source",
+            ],
+        )?;
         for row in &rows {
             let (t, sim) = (&row.target, &row.simulated);
             let years: Vec<String> = t.years.iter().map(i32::to_string).collect();
-            let _ = writeln!(
-                fit,
-                "{},{},{},{},{},{},{},{},{},{},{},{},\"{}\"",
-                t.name,
-                t.metric,
-                t.scenario,
+            fit.row([
+                t.name.clone(),
+                t.metric.clone(),
+                t.scenario.clone(),
                 years.join(" "),
                 match t.statistic {
                     Statistic::Mean => "mean",
                     Statistic::Growth => "growth",
-                },
-                row.role(),
-                t.value,
-                t.tolerance,
-                sim.mean,
-                sim.ci.0,
-                sim.ci.1,
-                row.met(),
-                t.source.replace('"', "'"),
-            );
+                }
+                .to_string(),
+                row.role().to_string(),
+                t.value.to_string(),
+                t.tolerance.to_string(),
+                sim.mean.to_string(),
+                sim.ci.0.to_string(),
+                sim.ci.1.to_string(),
+                row.met().to_string(),
+                t.source.clone(),
+            ])?;
         }
-        let mut params = String::from("key,low,high,fitted,unit,at_edge\n");
+        let mut params = Csv::new(
+            "parameters.csv",
+            ["key", "low", "high", "fitted", "unit", "at_edge"],
+        )?;
         for (f, &u) in self.factors.iter().zip(unit) {
-            let _ = writeln!(
-                params,
-                "{},{},{},{},{},{}",
-                f.key,
-                f.value(0.0),
-                f.value(1.0),
-                f.value(u),
-                u.clamp(0.0, 1.0),
-                at_edge.contains(&f.key)
-            );
+            params.row([
+                f.key.clone(),
+                f.value(0.0).to_string(),
+                f.value(1.0).to_string(),
+                f.value(u).to_string(),
+                u.clamp(0.0, 1.0).to_string(),
+                at_edge.contains(&f.key).to_string(),
+            ])?;
         }
         let mut files: Vec<(String, Vec<u8>)> = vec![
             ("calibrated.toml".into(), s.to_toml()?.into_bytes()),
-            ("fit.csv".into(), fit.into_bytes()),
-            ("parameters.csv".into(), params.into_bytes()),
+            ("fit.csv".into(), fit.finish()?),
+            ("parameters.csv".into(), params.finish()?),
         ];
         files.extend(report::calibration_report(
             &self.plan.scenario,
@@ -824,4 +843,13 @@ impl CostFunction for &Problem<'_, '_> {
             }
         }
     }
+}
+
+/// One CSV line, newline included.
+fn csv_line(fields: &[String]) -> Result<String, OutputError> {
+    let line = Csv::new("evaluations.csv", fields)?.finish()?;
+    String::from_utf8(line).map_err(|e| OutputError::Serialize {
+        what: "evaluations.csv".into(),
+        message: e.to_string(),
+    })
 }

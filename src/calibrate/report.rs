@@ -1,8 +1,6 @@
 //! The report of a calibration: targets against simulated values, and the fitted
 //! parameters with their ranges.
 
-use std::fmt::Write as _;
-
 use super::{FitRow, at_edge};
 use crate::design::Factor;
 use crate::output::OutputError;
@@ -49,14 +47,13 @@ pub fn calibration_report(
 
     let met = rows.iter().filter(|r| r.met()).count();
     let mut body = String::new();
-    let _ = writeln!(
-        body,
+    body.push_str(&format!(
         "<header><h1>Calibration of {}</h1><p class=\"lede\">{met} of {} targets met. \
          Each simulated figure is the mean over replications with its 95% interval; a \
-         target is met when the mean lies within its tolerance.</p></header>",
+         target is met when the mean lies within its tolerance.</p></header>\n",
         esc(scenario),
         rows.len()
-    );
+    ));
     body.push_str(
         "<section><h2>Targets</h2><table><thead><tr><th>target</th><th>metric</th><th>years</th>\
          <th>role</th><th>published</th><th>tolerance</th><th>simulated (95% CI)</th><th>met</th>\
@@ -65,10 +62,9 @@ pub fn calibration_report(
     for r in rows {
         let (t, s) = (&r.target, &r.simulated);
         let years: Vec<String> = t.years.iter().map(i32::to_string).collect();
-        let _ = writeln!(
-            body,
+        body.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>±{}</td>\
-             <td>{} ({} to {})</td><td>{}</td><td>{} ({})</td></tr>",
+             <td>{} ({} to {})</td><td>{}</td><td>{} ({})</td></tr>\n",
             esc(&t.name),
             esc(&t.metric),
             esc(&years.join(", ")),
@@ -85,7 +81,7 @@ pub fn calibration_report(
             },
             esc(&t.source),
             esc(&t.confidence),
-        );
+        ));
     }
     body.push_str("</tbody></table></section>\n<section><h2>Chart</h2>\n");
     let inline = svg.trim_start_matches(|c| c != '<').replacen(
@@ -93,27 +89,25 @@ pub fn calibration_report(
         &format!("<svg role=\"img\" aria-label=\"{}\" ", esc(&chart.title)),
         1,
     );
-    let _ = writeln!(
-        body,
+    body.push_str(&format!(
         "<figure class=\"chart\" id=\"chart-fit\">\n{inline}\n<figcaption>Each target's miss in \
          units of its tolerance. Also as <a href=\"charts/fit.png\">PNG</a> and \
-         <a href=\"charts/fit.svg\">SVG</a>.</figcaption>\n</figure>\n</section>"
-    );
+         <a href=\"charts/fit.svg\">SVG</a>.</figcaption>\n</figure>\n</section>\n"
+    ));
     body.push_str(
         "<section><h2>Fitted parameters</h2><table><thead><tr><th>key</th><th>range</th>\
          <th>fitted</th><th>at an edge</th></tr></thead><tbody>\n",
     );
     for (f, &u) in factors.iter().zip(unit) {
         let edge = at_edge(u);
-        let _ = writeln!(
-            body,
-            "<tr><td>{}</td><td>{} to {}</td><td>{}</td><td>{}</td></tr>",
+        body.push_str(&format!(
+            "<tr><td>{}</td><td>{} to {}</td><td>{}</td><td>{}</td></tr>\n",
             esc(&f.key),
             fmt(f.value(0.0)),
             fmt(f.value(1.0)),
             fmt(f.value(u)),
             if edge { "<strong>yes</strong>" } else { "no" }
-        );
+        ));
     }
     body.push_str(
         "</tbody></table><p>A parameter at an edge of its range is one the targets push \

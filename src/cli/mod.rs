@@ -149,12 +149,12 @@ fn trace_cmd(a: TraceArgs) -> Result<()> {
         }
     };
     let years = crate::trace::trace(&s, a.replication, id);
-    let text = if a.format == "csv" {
-        crate::trace::csv(&s, id, &years)
+    let bytes = if a.format == "csv" {
+        crate::trace::csv(&s, id, &years)?
     } else {
-        crate::trace::narrative(&s, id, &years)
+        crate::trace::narrative(&s, id, &years).into_bytes()
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    std::io::stdout().lock().write_all(&bytes)?;
     Ok(())
 }
 
@@ -278,7 +278,7 @@ fn sensitivity_cmd(a: SensitivityArgs) -> Result<()> {
                 a.samples,
                 s.params.simulation.seed,
                 &factors,
-            );
+            )?;
             let dir = a.output.out.clone().unwrap_or_else(|| {
                 PathBuf::from("outputs").join(format!(
                     "{}-{}-{}",
@@ -465,7 +465,8 @@ fn run_study(study: &Study, out: &OutputArgs, label: &'static str) -> Result<()>
             )),
         );
     }
-    let mut files = study.finish().map_err(study_error)?;
+    let finished = study.finish().map_err(study_error)?;
+    let mut files = finished.files;
     if !out.no_report {
         match crate::report::write(&study.dir) {
             Ok(written) => files.extend(written),
@@ -481,33 +482,13 @@ fn run_study(study: &Study, out: &OutputArgs, label: &'static str) -> Result<()>
             files.join(", "),
             study.dir.display()
         )?;
-        let primary = match study.plan.method {
-            Method::Sobol => "ST",
-            Method::Morris => "mu_star",
-            Method::Lhs => "src",
-            Method::Sweep => "",
-        };
-        if !primary.is_empty() {
-            let text = std::fs::read_to_string(study.dir.join("indices.csv"))?;
-            let mut rows: Vec<(String, f64, String)> = text
-                .lines()
-                .skip(1)
-                .filter_map(|l| {
-                    let f: Vec<&str> = l.split(',').collect();
-                    (f.get(2) == Some(&primary)).then(|| {
-                        let ci = match (f.get(4), f.get(5)) {
-                            (Some(lo), Some(hi)) if !lo.is_empty() => format!(
-                                "[{:.3}, {:.3}]",
-                                lo.parse::<f64>().unwrap_or(0.0),
-                                hi.parse::<f64>().unwrap_or(0.0)
-                            ),
-                            _ => String::new(),
-                        };
-                        (f[0].to_string(), f[3].parse::<f64>().unwrap_or(0.0), ci)
-                    })
-                })
+        if let Some(primary) = study.plan.method.primary_index() {
+            let mut rows: Vec<_> = finished
+                .indices
+                .iter()
+                .filter(|x| x.index == primary)
                 .collect();
-            rows.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+            rows.sort_by(|a, b| b.value.abs().total_cmp(&a.value.abs()));
             writeln!(
                 o,
                 "{:<44} {:>10} {}",
@@ -519,8 +500,11 @@ fn run_study(study: &Study, out: &OutputArgs, label: &'static str) -> Result<()>
                     ""
                 }
             )?;
-            for (f, v, ci) in rows {
-                writeln!(o, "{f:<44} {v:>10.4} {ci}")?;
+            for x in rows {
+                let ci =
+                    x.ci.map(|(lo, hi)| format!("[{lo:.3}, {hi:.3}]"))
+                        .unwrap_or_default();
+                writeln!(o, "{:<44} {:>10.4} {ci}", x.factor, x.value)?;
             }
         }
     }

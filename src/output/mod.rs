@@ -4,7 +4,6 @@
 //! complete, so a directory that exists is never half-written, and with `--force` the
 //! previous results are replaced only once the new ones are whole.
 
-use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -124,27 +123,29 @@ impl Tables {
     }
 
     /// `yearly.csv`.
-    pub fn yearly_csv(&self) -> String {
-        let mut out = String::from("scenario,year,metric,mean,sd,ci_low,ci_high,n\n");
+    pub fn yearly_csv(&self) -> Result<Vec<u8>, OutputError> {
+        let mut out = Csv::new(
+            "yearly.csv",
+            [
+                "scenario", "year", "metric", "mean", "sd", "ci_low", "ci_high", "n",
+            ],
+        )?;
         for (t, year) in self.years.iter().enumerate() {
             for (i, name) in self.yearly_names.iter().enumerate() {
                 let s = stats::summarize(&self.yearly[t][i]);
-                let _ = writeln!(
-                    out,
-                    "{},{},{},{}",
-                    self.scenario,
-                    year,
-                    name,
-                    stats_fields(&s)
-                );
+                let head = [self.scenario.clone(), year.to_string(), name.clone()];
+                out.row(head.into_iter().chain(stats_record(&s)))?;
             }
         }
-        out
+        out.finish()
     }
 
     /// `replications.csv`.
-    pub fn replications_csv(&self) -> String {
-        let mut out = String::from("scenario,replication,year,metric,value\n");
+    pub fn replications_csv(&self) -> Result<Vec<u8>, OutputError> {
+        let mut out = Csv::new(
+            "replications.csv",
+            ["scenario", "replication", "year", "metric", "value"],
+        )?;
         let reps = self
             .yearly
             .first()
@@ -153,30 +154,39 @@ impl Tables {
         for r in 0..reps {
             for (t, year) in self.years.iter().enumerate() {
                 for (i, name) in self.yearly_names.iter().enumerate() {
-                    let _ = writeln!(
-                        out,
-                        "{},{},{},{},{}",
-                        self.scenario, r, year, name, self.yearly[t][i][r]
-                    );
+                    out.row([
+                        self.scenario.clone(),
+                        r.to_string(),
+                        year.to_string(),
+                        name.clone(),
+                        self.yearly[t][i][r].to_string(),
+                    ])?;
                 }
             }
         }
-        out
+        out.finish()
     }
 
     /// `summary.csv`.
-    pub fn summary_csv(&self) -> String {
-        let mut out = String::from("scenario,metric,mean,sd,ci_low,ci_high,n\n");
+    pub fn summary_csv(&self) -> Result<Vec<u8>, OutputError> {
+        let mut out = Csv::new(
+            "summary.csv",
+            ["scenario", "metric", "mean", "sd", "ci_low", "ci_high", "n"],
+        )?;
         for (i, name) in self.summary_names.iter().enumerate() {
             let s = stats::summarize(&self.summary[i]);
-            let _ = writeln!(out, "{},{},{}", self.scenario, name, stats_fields(&s));
+            let head = [self.scenario.clone(), name.clone()];
+            out.row(head.into_iter().chain(stats_record(&s)))?;
         }
-        out
+        out.finish()
     }
 
     /// `causes.csv`.
-    pub fn causes_csv(&self) -> String {
-        let mut out = String::from("scenario,year,cause,returns_mean,share\n");
+    pub fn causes_csv(&self) -> Result<Vec<u8>, OutputError> {
+        let mut out = Csv::new(
+            "causes.csv",
+            ["scenario", "year", "cause", "returns_mean", "share"],
+        )?;
         for (t, year) in self.years.iter().enumerate() {
             let means: Vec<f64> = self.causes[t]
                 .iter()
@@ -186,32 +196,85 @@ impl Tables {
             for c in Cause::ALL {
                 let m = means[c as usize];
                 let share = if total > 0.0 { m / total } else { 0.0 };
-                let _ = writeln!(
-                    out,
-                    "{},{},{},{},{}",
-                    self.scenario,
-                    year,
-                    c.name(),
-                    m,
-                    share
-                );
+                out.row([
+                    self.scenario.clone(),
+                    year.to_string(),
+                    c.name().to_string(),
+                    m.to_string(),
+                    share.to_string(),
+                ])?;
             }
         }
-        out
+        out.finish()
     }
 }
 
-/// `mean,sd,ci_low,ci_high,n` of a summary; empty fields where undefined (n < 2).
-pub fn stats_fields(s: &Summary) -> String {
+/// The header fields of [`stats_record`].
+pub const STATS_HEADER: [&str; 5] = ["mean", "sd", "ci_low", "ci_high", "n"];
+
+/// `mean, sd, ci_low, ci_high, n` of a summary; empty fields where undefined (n < 2).
+pub fn stats_record(s: &Summary) -> [String; 5] {
     let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
-    format!(
-        "{},{},{},{},{}",
-        s.mean,
+    [
+        s.mean.to_string(),
         opt(s.sd),
         opt(s.ci.map(|c| c.0)),
         opt(s.ci.map(|c| c.1)),
-        s.n
-    )
+        s.n.to_string(),
+    ]
+}
+
+/// A CSV table built in memory through the `csv` crate, which quotes any field that
+/// needs it (a scenario named `north, dry` stays one field); a failure to encode is
+/// an error naming the file, never a silently shortened table.
+pub struct Csv {
+    what: String,
+    writer: csv::Writer<Vec<u8>>,
+}
+
+impl Csv {
+    /// A table named `what` (for messages) with this header row.
+    pub fn new<I, T>(what: impl Into<String>, header: I) -> Result<Csv, OutputError>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        let mut table = Csv {
+            what: what.into(),
+            writer: csv::Writer::from_writer(Vec::new()),
+        };
+        table.row(header)?;
+        Ok(table)
+    }
+
+    /// Append one row.
+    pub fn row<I, T>(&mut self, fields: I) -> Result<(), OutputError>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        self.writer
+            .write_record(fields)
+            .map_err(|e| self.error(&e.to_string()))
+    }
+
+    /// The table's bytes.
+    pub fn finish(self) -> Result<Vec<u8>, OutputError> {
+        let what = self.what;
+        self.writer
+            .into_inner()
+            .map_err(|e| OutputError::Serialize {
+                what,
+                message: e.to_string(),
+            })
+    }
+
+    fn error(&self, message: &str) -> OutputError {
+        OutputError::Serialize {
+            what: self.what.clone(),
+            message: message.to_string(),
+        }
+    }
 }
 
 /// What `manifest.json` records.
@@ -255,27 +318,36 @@ pub fn run_files(
         message: e.to_string(),
     })?;
     let files = [
-        ("yearly.csv", tables.yearly_csv()),
-        ("replications.csv", tables.replications_csv()),
-        ("summary.csv", tables.summary_csv()),
-        ("causes.csv", tables.causes_csv()),
-        ("manifest.json", manifest + "\n"),
-        ("scenario.toml", s.to_toml()?),
+        ("yearly.csv", tables.yearly_csv()?),
+        ("replications.csv", tables.replications_csv()?),
+        ("summary.csv", tables.summary_csv()?),
+        ("causes.csv", tables.causes_csv()?),
+        ("manifest.json", (manifest + "\n").into_bytes()),
+        ("scenario.toml", s.to_toml()?.into_bytes()),
     ];
     Ok(files
         .into_iter()
-        .map(|(f, t)| (format!("{prefix}{f}"), t.into_bytes()))
+        .map(|(f, bytes)| (format!("{prefix}{f}"), bytes))
         .collect())
 }
 
-/// Write one file so that it is never seen half-written: into `NAME.tmp` beside it,
-/// then renamed over it.
+/// Write one file so that it is never seen half-written: into a temporary file beside
+/// it, named for this process and this write (so two writers never share one), then
+/// renamed over it. On failure the temporary file is removed and `path` is untouched.
 pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), OutputError> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(format!(".tmp-{}-{n}", std::process::id()));
     let tmp = path.with_file_name(name);
-    fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    fs::rename(&tmp, path).map_err(io(path))
+    let written = fs::write(&tmp, bytes)
+        .map_err(io(&tmp))
+        .and_then(|()| fs::rename(&tmp, path).map_err(io(path)));
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// A whole number of CNY with thousands separators: `12,345`, `-1,500`.
@@ -309,21 +381,42 @@ pub fn write_dir(dir: &Path, force: bool, files: &[(String, Vec<u8>)]) -> Result
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
     }
-    fs::create_dir_all(&tmp).map_err(io(&tmp))?;
-    for (file, text) in files {
-        let path = tmp.join(file);
-        if let Some(folder) = path.parent() {
-            fs::create_dir_all(folder).map_err(io(folder))?;
-        }
-        fs::write(&path, text).map_err(io(&path))?;
+    let staged = fs::create_dir_all(&tmp)
+        .map_err(io(&tmp))
+        .and_then(|()| write_files(&tmp, files));
+    if let Err(e) = staged {
+        // A full disk or a failing write leaves nothing behind but the earlier results.
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e);
     }
     if dir.exists() {
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-        fs::rename(dir, &old).map_err(io(dir))?;
-        fs::rename(&tmp, dir).map_err(io(dir))?;
+        if let Err(e) = fs::rename(dir, &old) {
+            let _ = fs::remove_dir_all(&tmp);
+            return Err(io(dir)(e));
+        }
+        if let Err(e) = fs::rename(&tmp, dir) {
+            // Put the earlier results back where they were.
+            let _ = fs::rename(&old, dir);
+            let _ = fs::remove_dir_all(&tmp);
+            return Err(io(dir)(e));
+        }
         fs::remove_dir_all(&old).map_err(io(&old))?;
-    } else {
-        fs::rename(&tmp, dir).map_err(io(dir))?;
+    } else if let Err(e) = fs::rename(&tmp, dir) {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(io(dir)(e));
+    }
+    Ok(())
+}
+
+/// Write `files` under `root`, creating their folders.
+fn write_files(root: &Path, files: &[(String, Vec<u8>)]) -> Result<(), OutputError> {
+    for (file, bytes) in files {
+        let path = root.join(file);
+        if let Some(folder) = path.parent() {
+            fs::create_dir_all(folder).map_err(io(folder))?;
+        }
+        fs::write(&path, bytes).map_err(io(&path))?;
     }
     Ok(())
 }

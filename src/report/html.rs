@@ -2,7 +2,6 @@
 //! reads well on a screen, a phone and paper.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use super::read::{CompareRow, IndexRow, RunData, Stat, SweepData};
 use super::{Content, Report, describe, shown_indices};
@@ -64,9 +63,9 @@ footer { margin-top: 2.5rem; color: var(--muted); font-size: .85rem; border-top:
 pub fn page(report: &Report, svgs: &[String]) -> String {
     let mut body = String::new();
     let (title, lede) = heading(report);
-    let _ = writeln!(body, "<header><h1>{}</h1>", esc(&title));
+    body.push_str(&format!("<header><h1>{}</h1>\n", esc(&title)));
     if let Some(l) = lede {
-        let _ = writeln!(body, "<p class=\"lede\">{}</p>", esc(&l));
+        body.push_str(&format!("<p class=\"lede\">{}</p>\n", esc(&l)));
     }
     body.push_str("</header>\n");
     let brief = brief(report);
@@ -75,7 +74,7 @@ pub fn page(report: &Report, svgs: &[String]) -> String {
             "<section class=\"brief\" aria-label=\"In brief\"><strong>In brief</strong><ul>\n",
         );
         for sentence in &brief {
-            let _ = writeln!(body, "<li>{sentence}</li>");
+            body.push_str(&format!("<li>{sentence}</li>\n"));
         }
         body.push_str("</ul></section>\n");
     }
@@ -89,13 +88,12 @@ pub fn page(report: &Report, svgs: &[String]) -> String {
             &format!("<svg role=\"img\" aria-label=\"{}\" ", esc(&chart.title)),
             1,
         );
-        let _ = writeln!(
-            body,
+        body.push_str(&format!(
             "<figure class=\"chart\" id=\"chart-{name}\">\n{svg}\n<figcaption>{caption} \
-             Also as <a href=\"charts/{name}.png\">PNG</a> and <a href=\"charts/{name}.svg\">SVG</a>.</figcaption>\n</figure>",
+             Also as <a href=\"charts/{name}.png\">PNG</a> and <a href=\"charts/{name}.svg\">SVG</a>.</figcaption>\n</figure>\n",
             name = esc(&chart.name),
             caption = esc(&caption(chart)),
-        );
+        ));
     }
     body.push_str("</section>\n<section><h2>What was run</h2>\n");
     body.push_str(&what_was_run(report));
@@ -112,13 +110,12 @@ pub fn page(report: &Report, svgs: &[String]) -> String {
         .and_then(|m| m.get("povsim_version"))
         .and_then(|v| v.as_str())
         .unwrap_or(env!("CARGO_PKG_VERSION"));
-    let _ = writeln!(
-        body,
+    body.push_str(&format!(
         "<footer>Made by povsim {} from the CSV, JSON and TOML files in this folder; \
          <code>povsim report DIR</code> rebuilds it from them. Intervals are 95% Student-t \
-         intervals over replications unless stated otherwise.</footer>",
+         intervals over replications unless stated otherwise.</footer>\n",
         esc(version)
-    );
+    ));
     document(&title, &body)
 }
 
@@ -579,7 +576,7 @@ fn table(head: &[String], rows: &[Vec<(String, &str)>], caption: &str) -> String
     let mut t = String::from("<div class=\"table-wrap\"><table class=\"data\">\n");
     t.push_str("<thead><tr>");
     for h in head {
-        let _ = write!(t, "<th scope=\"col\">{h}</th>");
+        t.push_str(&format!("<th scope=\"col\">{h}</th>"));
     }
     t.push_str("</tr></thead>\n<tbody>\n");
     for row in rows {
@@ -588,14 +585,14 @@ fn table(head: &[String], rows: &[Vec<(String, &str)>], caption: &str) -> String
         } else {
             ""
         };
-        let _ = write!(t, "<tr{class}>");
+        t.push_str(&format!("<tr{class}>"));
         for (cell, kind) in row {
             match *kind {
                 "ci" => {
-                    let _ = write!(t, "<td class=\"ci\">{cell}</td>");
+                    t.push_str(&format!("<td class=\"ci\">{cell}</td>"));
                 }
                 _ => {
-                    let _ = write!(t, "<td>{cell}</td>");
+                    t.push_str(&format!("<td>{cell}</td>"));
                 }
             }
         }
@@ -603,7 +600,7 @@ fn table(head: &[String], rows: &[Vec<(String, &str)>], caption: &str) -> String
     }
     t.push_str("</tbody></table></div>\n");
     if !caption.is_empty() {
-        let _ = writeln!(t, "<p class=\"note\">{caption}</p>");
+        t.push_str(&format!("<p class=\"note\">{caption}</p>\n"));
     }
     t
 }
@@ -946,7 +943,7 @@ fn extra_tables(report: &Report) -> String {
                     row
                 })
                 .collect();
-            let _ = writeln!(out, "<h3>{title}</h3>");
+            out.push_str(&format!("<h3>{title}</h3>\n"));
             out.push_str(&table(&head, &rows, "Means over replications."));
         }
     }
@@ -987,7 +984,7 @@ fn settings(dl: &mut String, pairs: &[(&str, String)]) {
     dl.push_str("<dl class=\"meta\">\n");
     for (k, v) in pairs {
         if !v.is_empty() {
-            let _ = writeln!(dl, "<dt>{}</dt><dd>{v}</dd>", esc(k));
+            dl.push_str(&format!("<dt>{}</dt><dd>{v}</dd>\n", esc(k)));
         }
     }
     dl.push_str("</dl>\n");
@@ -1082,23 +1079,21 @@ fn what_was_run(report: &Report) -> String {
                 return out;
             };
             let base_flat = base.scenario.as_ref().map(flatten).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "<h3>Scenarios</h3>\n<p><strong>{}</strong>{}: the baseline.</p>",
+            out.push_str(&format!(
+                "<h3>Scenarios</h3>\n<p><strong>{}</strong>{}: the baseline.</p>\n",
                 esc(&base.name),
                 base.description()
                     .map(|d| format!(" \u{2014} {}", esc(&d)))
                     .unwrap_or_default()
-            );
+            ));
             for arm in arms.iter().skip(1) {
-                let _ = writeln!(
-                    out,
-                    "<p><strong>{}</strong>{}. Differs from the baseline in:</p>",
+                out.push_str(&format!(
+                    "<p><strong>{}</strong>{}. Differs from the baseline in:</p>\n",
                     esc(&arm.name),
                     arm.description()
                         .map(|d| format!(" \u{2014} {}", esc(&d)))
                         .unwrap_or_default()
-                );
+                ));
                 let Some(t) = &arm.scenario else {
                     out.push_str("<p>(its scenario.toml is not in this folder)</p>\n");
                     continue;
@@ -1113,13 +1108,12 @@ fn what_was_run(report: &Report) -> String {
                     let b = base_flat.get(k).map(String::as_str).unwrap_or("(unset)");
                     if b != v {
                         any = true;
-                        let _ = writeln!(
-                            out,
-                            "<li><code>{}</code>: {} \u{2192} {}</li>",
+                        out.push_str(&format!(
+                            "<li><code>{}</code>: {} \u{2192} {}</li>\n",
                             esc(k),
                             esc(b),
                             esc(v)
-                        );
+                        ));
                     }
                 }
                 if !any {
@@ -1201,7 +1195,7 @@ fn varied(report: &Report) -> String {
     if !items.is_empty() {
         out.push_str("<h3>Varied</h3>\n<ul class=\"diff\">\n");
         for i in items {
-            let _ = writeln!(out, "<li>{i}</li>");
+            out.push_str(&format!("<li>{i}</li>\n"));
         }
         out.push_str("</ul>\n");
     }

@@ -9,7 +9,6 @@
 //! only on the plan and its index, so a resumed study's files are byte-identical to an
 //! uninterrupted one's.
 
-use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -18,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::design::{self, Factor};
 use crate::output::OutputError;
-use crate::output::{io, write_atomic};
+use crate::output::{Csv, STATS_HEADER, io, stats_record, write_atomic};
 use crate::runner::{self, Observer};
 use crate::scenario::{Origin, Scenario, ScenarioError, Source};
 use crate::stats;
@@ -38,6 +37,17 @@ pub enum Method {
 }
 
 impl Method {
+    /// The index a study of this method ranks its factors by (`indices.csv`'s
+    /// `index` column); a sweep has none.
+    pub fn primary_index(self) -> Option<&'static str> {
+        match self {
+            Method::Sobol => Some("ST"),
+            Method::Morris => Some("mu_star"),
+            Method::Lhs => Some("src"),
+            Method::Sweep => None,
+        }
+    }
+
     /// Lowercase name.
     pub fn name(self) -> &'static str {
         match self {
@@ -47,6 +57,53 @@ impl Method {
             Method::Sobol => "sobol",
         }
     }
+}
+
+/// One sensitivity index of a finished study: a row of `indices.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Index {
+    /// The factor's key.
+    pub factor: String,
+    /// The method's name.
+    pub method: &'static str,
+    /// The index: `src`, `rank_correlation`, `mu`, `mu_star`, `sigma`, `S1` or `ST`.
+    pub index: &'static str,
+    /// Its value.
+    pub value: f64,
+    /// Its 95% bootstrap interval, where the method gives one (Sobol).
+    pub ci: Option<(f64, f64)>,
+}
+
+/// What [`Study::finish`] wrote and found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finished {
+    /// The files written into the study directory.
+    pub files: Vec<String>,
+    /// The indices (none for a sweep).
+    pub indices: Vec<Index>,
+}
+
+/// A finished point's rows: each summary metric's name and its [`STATS_HEADER`]
+/// fields, as the point file holds them.
+type PointRows = Vec<(String, Vec<String>)>;
+
+/// The columns of `sweep.csv` after the point and its factors.
+const SWEEP_TAIL: [&str; 6] = ["metric", "mean", "sd", "ci_low", "ci_high", "n"];
+
+/// `point`, the factors' keys, then `tail`.
+fn point_header(keys: &[String], tail: &[&str]) -> Vec<String> {
+    let mut h = vec!["point".to_string()];
+    h.extend(keys.iter().cloned());
+    h.extend(tail.iter().map(|t| t.to_string()));
+    h
+}
+
+/// Point `i`, its factors' values, then `tail`.
+fn point_row(i: usize, values: &[f64], tail: &[String]) -> Vec<String> {
+    let mut row = vec![i.to_string()];
+    row.extend(values.iter().map(f64::to_string));
+    row.extend(tail.iter().cloned());
+    row
 }
 
 /// A swept parameter and its values.
@@ -88,14 +145,16 @@ pub struct FactorSpec {
 
 impl FactorSpec {
     /// The factor as a plan saves it.
-    pub fn of(f: &Factor) -> FactorSpec {
-        // A factor is plain data (a key and numbers): it always serialises.
-        let mut distribution = toml::Table::try_from(f).unwrap_or_default();
+    pub fn of(f: &Factor) -> Result<FactorSpec, OutputError> {
+        let mut distribution = toml::Table::try_from(f).map_err(|e| OutputError::Serialize {
+            what: format!("factor `{}` in plan.toml", f.key),
+            message: e.to_string(),
+        })?;
         distribution.remove("key");
-        FactorSpec {
+        Ok(FactorSpec {
             key: f.key.clone(),
             distribution,
-        }
+        })
     }
 
     /// The factor back from a plan.
@@ -214,16 +273,19 @@ impl Plan {
         samples: usize,
         seed: u64,
         factors: &[Factor],
-    ) -> Plan {
-        let factors = factors.iter().map(FactorSpec::of).collect();
-        Plan {
+    ) -> Result<Plan, OutputError> {
+        let factors = factors
+            .iter()
+            .map(FactorSpec::of)
+            .collect::<Result<_, _>>()?;
+        Ok(Plan {
             method,
             metric: metric.into(),
             samples,
             seed,
             varied: Vec::new(),
             factors,
-        }
+        })
     }
 
     /// Column names of the design.
@@ -351,20 +413,11 @@ impl Study {
                 return Err(e.into());
             }
         }
-        let mut design = String::from("point");
-        for k in &keys {
-            design.push(',');
-            design.push_str(k);
-        }
-        design.push('\n');
+        let mut design = Csv::new("design.csv", point_header(&keys, &[]))?;
         for (i, v) in values.iter().enumerate() {
-            let _ = write!(design, "{i}");
-            for x in v {
-                let _ = write!(design, ",{x}");
-            }
-            design.push('\n');
+            design.row(point_row(i, v, &[]))?;
         }
-        write_atomic(&dir.join("design.csv"), &design)?;
+        write_atomic(&dir.join("design.csv"), design.finish()?)?;
         write_plan(dir, &plan)?;
         Study::open(dir)
     }
@@ -433,12 +486,16 @@ impl Study {
                     return Ok(false);
                 }
                 let tables = crate::output::Tables::new(&s, &run);
-                let mut text = String::from("point,metric,mean,sd,ci_low,ci_high,n\n");
+                let mut text = Csv::new(
+                    format!("points/{i:06}.csv"),
+                    ["point", "metric"].into_iter().chain(STATS_HEADER),
+                )?;
                 for (m, name) in tables.summary_names.iter().enumerate() {
                     let sm = stats::summarize(&tables.summary[m]);
-                    let _ = writeln!(text, "{i},{name},{}", crate::output::stats_fields(&sm));
+                    let head = [i.to_string(), name.clone()];
+                    text.row(head.into_iter().chain(stats_record(&sm)))?;
                 }
-                write_atomic(&self.point_file(i), &text)?;
+                write_atomic(&self.point_file(i), text.finish()?)?;
                 let now = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                 observer.point_finished(now, total);
                 Ok(true)
@@ -451,44 +508,50 @@ impl Study {
         Ok(done)
     }
 
-    /// Per point: metric name to summary line fields, read back from `points/`.
-    fn read_points(&self) -> Result<Vec<Vec<(String, String)>>, StudyError> {
+    /// Per point: each metric's name and its summary fields ([`STATS_HEADER`]), read
+    /// back from `points/`.
+    fn read_points(&self) -> Result<Vec<PointRows>, StudyError> {
         let n = self.len();
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
             let path = self.point_file(i);
-            let text = fs::read_to_string(&path).map_err(io(&path))?;
-            let rows = text
-                .lines()
-                .skip(1)
-                .filter_map(|l| {
-                    let mut parts = l.splitn(3, ',');
-                    let _point = parts.next()?;
-                    let metric = parts.next()?.to_string();
-                    Some((metric, parts.next()?.to_string()))
-                })
-                .collect();
+            let text = fs::read(&path).map_err(io(&path))?;
+            let mut rows = Vec::new();
+            for record in csv::Reader::from_reader(text.as_slice()).records() {
+                let record = record.map_err(|e| OutputError::Serialize {
+                    what: format!("{} (read back)", path.display()),
+                    message: e.to_string(),
+                })?;
+                let mut fields = record.iter().skip(1).map(str::to_string);
+                if let Some(metric) = fields.next() {
+                    rows.push((metric, fields.collect()));
+                }
+            }
             out.push(rows);
         }
         Ok(out)
     }
 
-    /// Write the final tables once every point is done.
-    pub fn finish(&self) -> Result<Vec<String>, StudyError> {
+    /// Write the final tables once every point is done: `results.csv`, and
+    /// `sweep.csv` for a sweep or `indices.csv` for the other methods. Returns the
+    /// files written and the indices.
+    pub fn finish(&self) -> Result<Finished, StudyError> {
         let points = self.read_points()?;
         let (unit, values) = (&self.unit, &self.values);
         let keys = self.plan.keys();
-        let mut written = Vec::new();
-        let mut results = String::from("point,metric,mean,sd,ci_low,ci_high,n\n");
+        let mut files = Vec::new();
+        let summary_header = ["point", "metric"].into_iter().chain(STATS_HEADER);
+        let mut results = Csv::new("results.csv", summary_header)?;
         for (i, rows) in points.iter().enumerate() {
             for (metric, rest) in rows {
-                let _ = writeln!(results, "{i},{metric},{rest}");
+                let head = [i.to_string(), metric.clone()];
+                results.row(head.into_iter().chain(rest.iter().cloned()))?;
             }
         }
-        let metric_mean = |rows: &Vec<(String, String)>| -> Result<f64, StudyError> {
+        let metric_mean = |rows: &PointRows| -> Result<f64, StudyError> {
             rows.iter()
                 .find(|(m, _)| *m == self.plan.metric)
-                .and_then(|(_, rest)| rest.split(',').next()?.parse::<f64>().ok())
+                .and_then(|(_, rest)| rest.first()?.parse::<f64>().ok())
                 .ok_or_else(|| {
                     StudyError::Input(ScenarioError::OutOfRange {
                         at: Origin::flag("--metric"),
@@ -498,46 +561,49 @@ impl Study {
                     })
                 })
         };
+        let mut indices = Vec::new();
         if self.plan.method == Method::Sweep {
-            let mut sweep = String::from("point");
-            for k in &keys {
-                sweep.push(',');
-                sweep.push_str(k);
-            }
-            sweep.push_str(",metric,mean,sd,ci_low,ci_high,n\n");
+            let mut sweep = Csv::new("sweep.csv", point_header(&keys, &SWEEP_TAIL))?;
             for (i, rows) in points.iter().enumerate() {
                 for (metric, rest) in rows {
-                    let _ = write!(sweep, "{i}");
-                    for x in &values[i] {
-                        let _ = write!(sweep, ",{x}");
-                    }
-                    let _ = writeln!(sweep, ",{metric},{rest}");
+                    let tail: Vec<String> = std::iter::once(metric.clone())
+                        .chain(rest.iter().cloned())
+                        .collect();
+                    sweep.row(point_row(i, &values[i], &tail))?;
                 }
             }
-            write_atomic(&self.dir.join("sweep.csv"), &sweep)?;
-            written.push("sweep.csv".into());
+            write_atomic(&self.dir.join("sweep.csv"), sweep.finish()?)?;
+            files.push("sweep.csv".into());
         } else {
             let y: Vec<f64> = points.iter().map(metric_mean).collect::<Result<_, _>>()?;
             let k = keys.len();
-            let mut idx = String::from("factor,method,index,value,ci_low,ci_high\n");
             let method = self.plan.method.name();
+            let mut index = |j: usize, name: &'static str, value: f64, ci: Option<(f64, f64)>| {
+                indices.push(Index {
+                    factor: keys[j].clone(),
+                    method,
+                    index: name,
+                    value,
+                    ci,
+                });
+            };
             match self.plan.method {
                 Method::Lhs => {
                     for (j, (src, rank)) in design::regression_indices(values, &y)
                         .into_iter()
                         .enumerate()
                     {
-                        let _ = writeln!(idx, "{},{method},src,{src},,", keys[j]);
-                        let _ = writeln!(idx, "{},{method},rank_correlation,{rank},,", keys[j]);
+                        index(j, "src", src, None);
+                        index(j, "rank_correlation", rank, None);
                     }
                 }
                 Method::Morris => {
                     for (j, (mu, mu_star, sigma)) in
                         design::morris_indices(unit, &y, k).into_iter().enumerate()
                     {
-                        let _ = writeln!(idx, "{},{method},mu,{mu},,", keys[j]);
-                        let _ = writeln!(idx, "{},{method},mu_star,{mu_star},,", keys[j]);
-                        let _ = writeln!(idx, "{},{method},sigma,{sigma},,", keys[j]);
+                        index(j, "mu", mu, None);
+                        index(j, "mu_star", mu_star, None);
+                        index(j, "sigma", sigma, None);
                     }
                 }
                 Method::Sobol => {
@@ -545,25 +611,34 @@ impl Study {
                     let est = design::sobol_indices(&y, n, k);
                     let ci = design::sobol_bootstrap(&y, n, k, BOOTSTRAP, self.plan.seed);
                     for j in 0..k {
-                        let _ = writeln!(
-                            idx,
-                            "{},{method},S1,{},{},{}",
-                            keys[j], est[j].0, ci[j].0.0, ci[j].0.1
-                        );
-                        let _ = writeln!(
-                            idx,
-                            "{},{method},ST,{},{},{}",
-                            keys[j], est[j].1, ci[j].1.0, ci[j].1.1
-                        );
+                        index(j, "S1", est[j].0, Some(ci[j].0));
+                        index(j, "ST", est[j].1, Some(ci[j].1));
                     }
                 }
                 Method::Sweep => {}
             }
-            write_atomic(&self.dir.join("indices.csv"), &idx)?;
-            written.push("indices.csv".into());
+            let mut idx = Csv::new(
+                "indices.csv",
+                ["factor", "method", "index", "value", "ci_low", "ci_high"],
+            )?;
+            for x in &indices {
+                let (lo, hi) = x.ci.map_or((String::new(), String::new()), |(lo, hi)| {
+                    (lo.to_string(), hi.to_string())
+                });
+                idx.row([
+                    x.factor.clone(),
+                    x.method.to_string(),
+                    x.index.to_string(),
+                    x.value.to_string(),
+                    lo,
+                    hi,
+                ])?;
+            }
+            write_atomic(&self.dir.join("indices.csv"), idx.finish()?)?;
+            files.push("indices.csv".into());
         }
-        write_atomic(&self.dir.join("results.csv"), &results)?;
-        written.push("results.csv".into());
-        Ok(written)
+        write_atomic(&self.dir.join("results.csv"), results.finish()?)?;
+        files.push("results.csv".into());
+        Ok(Finished { files, indices })
     }
 }

@@ -5,13 +5,12 @@
 //! [`YearRecord`]s, never re-computed.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use crate::cases;
 use crate::metrics::{RiskGroup, YearTally};
 use crate::model::{HAZARD_NAMES, YearRecord};
-use crate::output::thousands as cny;
+use crate::output::{Csv, OutputError, thousands as cny};
 use crate::population::Household;
 use crate::runner::{self, Silent};
 use crate::scenario::Scenario;
@@ -50,7 +49,7 @@ pub fn trace(s: &Scenario, replication: u32, id: u64) -> Vec<Year> {
         }
     };
     runner::replication(s, replication, &Silent, Some(&keep));
-    let mut years = seen.into_inner().unwrap_or_default();
+    let mut years = seen.into_inner().unwrap_or_else(PoisonError::into_inner);
     years.sort_by_key(|y| y.record.t);
     years
 }
@@ -72,7 +71,7 @@ pub fn find(s: &Scenario, replication: u32, what: Find) -> Option<u64> {
         }
     };
     runner::replication(s, replication, &Silent, Some(&look));
-    let flags = flags.into_inner().unwrap_or_default();
+    let flags = flags.into_inner().unwrap_or_else(PoisonError::into_inner);
     let pick =
         |pred: &dyn Fn(&Flags) -> bool| flags.iter().find(|(_, f)| pred(f)).map(|(id, _)| *id);
     match what {
@@ -84,14 +83,12 @@ pub fn find(s: &Scenario, replication: u32, what: Find) -> Option<u64> {
 
 /// The story as text a teacher could read aloud.
 pub fn narrative(s: &Scenario, id: u64, years: &[Year]) -> String {
-    let mut out = String::new();
     let Some(first) = years.first() else {
         return format!("household {id}: no recorded years\n");
     };
     let h = &first.household;
-    let _ = writeln!(
-        out,
-        "Household {id} ({}), scenario `{}`: {} persons, {} able to work, head aged {}, {:.1} mu of land ({:.0}% irrigated), {} CNY of livestock and tools.",
+    let mut out = format!(
+        "Household {id} ({}), scenario `{}`: {} persons, {} able to work, head aged {}, {:.1} mu of land ({:.0}% irrigated), {} CNY of livestock and tools.\n",
         match h.group {
             crate::population::Group::Lifted => format!(
                 "lifted out of poverty before {}",
@@ -226,39 +223,33 @@ pub fn narrative(s: &Scenario, id: u64, years: &[Year]) -> String {
         if r.trained {
             parts.push("took skills training".into());
         }
-        let _ = writeln!(out, "{year}: {}.", parts.join("; "));
+        out.push_str(&format!("{year}: {}.\n", parts.join("; ")));
     }
     out
 }
 
 /// The story as CSV: one row a year, the values a rule case can check.
-pub fn csv(s: &Scenario, id: u64, years: &[Year]) -> String {
-    let mut out = String::new();
+pub fn csv(s: &Scenario, id: u64, years: &[Year]) -> Result<Vec<u8>, OutputError> {
     let rows: Vec<BTreeMap<String, f64>> = years
         .iter()
         .map(|y| cases::values(&y.record, &YearTally::default(), &y.household))
         .collect();
     let Some(first) = rows.first() else {
-        return out;
+        return Ok(Vec::new());
     };
     let keys: Vec<&String> = first.keys().filter(|k| !k.starts_with("cost_")).collect();
-    out.push_str("scenario,household,year");
-    for k in &keys {
-        out.push(',');
-        out.push_str(k);
-    }
-    out.push('\n');
+    let header = ["scenario", "household", "year"].map(String::from);
+    let mut out = Csv::new("the trace", header.iter().chain(keys.iter().copied()))?;
     for (y, row) in years.iter().zip(&rows) {
-        let _ = write!(
-            out,
-            "{},{id},{}",
-            s.name,
-            s.year(y.record.t.max(0) as usize)
-        );
-        for k in &keys {
-            let _ = write!(out, ",{}", row[*k]);
-        }
-        out.push('\n');
+        let head = [
+            s.name.clone(),
+            id.to_string(),
+            s.year(y.record.t.max(0) as usize).to_string(),
+        ];
+        out.row(
+            head.into_iter()
+                .chain(keys.iter().map(|k| row[*k].to_string())),
+        )?;
     }
-    out
+    out.finish()
 }

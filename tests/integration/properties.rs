@@ -83,7 +83,8 @@ proptest! {
             .unwrap();
         let run = runner::run(&s, &Silent);
         let tables = povsim::output::Tables::new(&s, &run);
-        for text in [tables.yearly_csv(), tables.summary_csv()] {
+        for bytes in [tables.yearly_csv(), tables.summary_csv()] {
+            let text = String::from_utf8(bytes.unwrap()).unwrap();
             prop_assert!(!text.contains("NaN") && !text.contains("inf"), "{}", text);
         }
     }
