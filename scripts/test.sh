@@ -20,4 +20,9 @@ if ! python3 -c "import numpy" >/dev/null 2>&1; then
     echo "== installing NumPy for the reference-model check (pip install numpy)"
     python3 -m pip install --quiet numpy
 fi
+# The full-disk and read-only checks mount a small tmpfs, which needs root: as root a
+# failure to mount is a test failure, otherwise those checks say "skipped".
+if [ "$(id -u)" = 0 ]; then
+    export POVSIM_REQUIRE_TMPFS=1
+fi
 POVSIM_REQUIRE_BROWSER=1 POVSIM_REQUIRE_NUMPY=1 cargo test --all-targets --locked "$@"

@@ -5,7 +5,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if povsim::cli::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", povsim::cli::message(&err));
             ExitCode::from(povsim::cli::exit_code(&err))
         }
     }

@@ -16,5 +16,6 @@ mod integration {
     pub mod rules;
     pub mod scenarios;
     pub mod sensitivity;
+    pub mod storage;
     pub mod trace;
 }

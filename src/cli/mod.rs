@@ -841,6 +841,21 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     }
 }
 
+/// The message for an error: its chain of causes joined by `: `, leaving out a cause
+/// whose text the message already ends with (an error that prints its source and also
+/// returns it from `source()` would otherwise say it twice).
+pub fn message(err: &anyhow::Error) -> String {
+    let mut out = err.to_string();
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
+}
+
 /// Whether the error is a closed stdout (`povsim ... | head`), which is not a failure.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
@@ -1058,10 +1073,7 @@ fn compare(a: CompareArgs, command_line: &[String]) -> Result<()> {
             &manifest,
         )?);
     }
-    files.push((
-        "comparison.csv".into(),
-        compare::comparison_csv(&rows).into_bytes(),
-    ));
+    files.push(("comparison.csv".into(), compare::comparison_csv(&rows)?));
     let study_manifest = serde_json::json!({
         "povsim_version": env!("CARGO_PKG_VERSION"),
         "command_line": command_line,

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::output::Tables;
+use crate::output::{Csv, OutputError, Tables};
 use crate::runner::{self, Observer, Replication};
 use crate::scenario::{self, Origin, Scenario, ScenarioError, Source};
 use crate::stats;
@@ -379,18 +379,31 @@ impl Comparison {
     }
 }
 
-/// `comparison.csv`.
-pub fn comparison_csv(rows: &[Row]) -> String {
+/// `comparison.csv`, written through the `csv` crate so that a scenario named after a
+/// file such as `strong, fast.toml` is quoted rather than splitting its row.
+pub fn comparison_csv(rows: &[Row]) -> Result<Vec<u8>, OutputError> {
     let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
-    let mut out = String::from(
-        "baseline,scenario,metric,base_mean,scenario_mean,diff_mean,diff_ci_low,diff_ci_high,rel_change,p_value,n\n",
-    );
+    let mut table = Csv::new(
+        "comparison.csv",
+        [
+            "baseline",
+            "scenario",
+            "metric",
+            "base_mean",
+            "scenario_mean",
+            "diff_mean",
+            "diff_ci_low",
+            "diff_ci_high",
+            "rel_change",
+            "p_value",
+            "n",
+        ],
+    )?;
     for r in rows {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{}\n",
-            r.baseline,
-            r.scenario,
-            r.metric,
+        table.row([
+            r.baseline.clone(),
+            r.scenario.clone(),
+            r.metric.clone(),
             opt(r.base_mean),
             opt(r.scenario_mean),
             opt(r.diff_mean),
@@ -398,10 +411,10 @@ pub fn comparison_csv(rows: &[Row]) -> String {
             opt(r.ci.map(|c| c.1)),
             opt(r.rel_change),
             opt(r.p_value),
-            r.n
-        ));
+            r.n.to_string(),
+        ])?;
     }
-    out
+    table.finish()
 }
 
 #[cfg(test)]

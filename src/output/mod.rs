@@ -341,8 +341,9 @@ pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), OutputEr
     name.push(path.file_name().unwrap_or_default());
     name.push(format!(".tmp-{}-{n}", std::process::id()));
     let tmp = path.with_file_name(name);
+    // The message names the file the user asked for, not the temporary one.
     let written = fs::write(&tmp, bytes)
-        .map_err(io(&tmp))
+        .map_err(io(path))
         .and_then(|()| fs::rename(&tmp, path).map_err(io(path)));
     if written.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -367,6 +368,18 @@ pub fn thousands(x: f64) -> String {
 /// Refuse a non-empty `dir` unless `force`; then write `files` into a temporary sibling
 /// and rename it into place.
 pub fn write_dir(dir: &Path, force: bool, files: &[(String, Vec<u8>)]) -> Result<(), OutputError> {
+    replace_dir(dir, force, |staged| write_files(staged, dir, files))
+}
+
+/// Refuse a non-empty `dir` unless `force`; then let `fill` write the new contents into
+/// a temporary sibling folder and rename that into place. If `fill` or a rename fails,
+/// the temporary folder is removed and whatever `dir` held before is still there: a
+/// full disk or a read-only folder never costs the earlier results.
+pub fn replace_dir<E: From<OutputError>>(
+    dir: &Path,
+    force: bool,
+    fill: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), E> {
     check_target(dir, force)?;
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -379,44 +392,50 @@ pub fn write_dir(dir: &Path, force: bool, files: &[(String, Vec<u8>)]) -> Result
         .unwrap_or_else(|| "out".into());
     let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
     if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+        fs::remove_dir_all(&tmp).map_err(io(dir))?;
     }
     let staged = fs::create_dir_all(&tmp)
-        .map_err(io(&tmp))
-        .and_then(|()| write_files(&tmp, files));
+        .map_err(|e| E::from(io(dir)(e)))
+        .and_then(|()| fill(&tmp));
     if let Err(e) = staged {
-        // A full disk or a failing write leaves nothing behind but the earlier results.
         let _ = fs::remove_dir_all(&tmp);
         return Err(e);
     }
+    swap_into_place(&tmp, dir, &parent, &name).map_err(E::from)
+}
+
+/// Rename the staged folder `tmp` to `dir`, moving an existing `dir` aside first and
+/// back if the rename fails.
+fn swap_into_place(tmp: &Path, dir: &Path, parent: &Path, name: &str) -> Result<(), OutputError> {
     if dir.exists() {
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
         if let Err(e) = fs::rename(dir, &old) {
-            let _ = fs::remove_dir_all(&tmp);
+            let _ = fs::remove_dir_all(tmp);
             return Err(io(dir)(e));
         }
-        if let Err(e) = fs::rename(&tmp, dir) {
+        if let Err(e) = fs::rename(tmp, dir) {
             // Put the earlier results back where they were.
             let _ = fs::rename(&old, dir);
-            let _ = fs::remove_dir_all(&tmp);
+            let _ = fs::remove_dir_all(tmp);
             return Err(io(dir)(e));
         }
         fs::remove_dir_all(&old).map_err(io(&old))?;
-    } else if let Err(e) = fs::rename(&tmp, dir) {
-        let _ = fs::remove_dir_all(&tmp);
+    } else if let Err(e) = fs::rename(tmp, dir) {
+        let _ = fs::remove_dir_all(tmp);
         return Err(io(dir)(e));
     }
     Ok(())
 }
 
-/// Write `files` under `root`, creating their folders.
-fn write_files(root: &Path, files: &[(String, Vec<u8>)]) -> Result<(), OutputError> {
+/// Write `files` under `root`, creating their folders; a failure names the file under
+/// `shown`, where it was meant to end up.
+fn write_files(root: &Path, shown: &Path, files: &[(String, Vec<u8>)]) -> Result<(), OutputError> {
     for (file, bytes) in files {
         let path = root.join(file);
         if let Some(folder) = path.parent() {
-            fs::create_dir_all(folder).map_err(io(folder))?;
+            fs::create_dir_all(folder).map_err(io(&shown.join(file)))?;
         }
-        fs::write(&path, bytes).map_err(io(&path))?;
+        fs::write(&path, bytes).map_err(io(&shown.join(file)))?;
     }
     Ok(())
 }

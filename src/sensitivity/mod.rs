@@ -395,30 +395,27 @@ impl Study {
         scenario: &Scenario,
         plan: Plan,
     ) -> Result<Study, StudyError> {
-        crate::output::check_target(dir, force)?;
         check_metric(&plan.metric)?;
         let (_, values) = plan.points()?;
         let keys = plan.keys();
-        if dir.exists() {
-            fs::remove_dir_all(dir).map_err(io(dir))?;
-        }
-        fs::create_dir_all(dir.join("points")).map_err(io(dir))?;
-        let scenario_file = dir.join("scenario.toml");
-        write_atomic(&scenario_file, scenario.to_toml()?)?;
-        // Every point must be a valid scenario before anything runs; a plan that is not
-        // leaves no directory behind.
-        for v in &values {
-            if let Err(e) = point_scenario(&scenario_file, &keys, v) {
-                let _ = fs::remove_dir_all(dir);
-                return Err(e.into());
+        // The study is built in a folder beside `dir` and renamed into place once whole:
+        // a point that is not a valid scenario, or a full disk, leaves `dir` as it was.
+        crate::output::replace_dir(dir, force, |staged: &Path| -> Result<(), StudyError> {
+            fs::create_dir_all(staged.join("points")).map_err(io(staged))?;
+            let scenario_file = staged.join("scenario.toml");
+            write_atomic(&scenario_file, scenario.to_toml()?)?;
+            // Every point must be a valid scenario before anything runs.
+            for v in &values {
+                point_scenario(&scenario_file, &keys, v)?;
             }
-        }
-        let mut design = Csv::new("design.csv", point_header(&keys, &[]))?;
-        for (i, v) in values.iter().enumerate() {
-            design.row(point_row(i, v, &[]))?;
-        }
-        write_atomic(&dir.join("design.csv"), design.finish()?)?;
-        write_plan(dir, &plan)?;
+            let mut design = Csv::new("design.csv", point_header(&keys, &[]))?;
+            for (i, v) in values.iter().enumerate() {
+                design.row(point_row(i, v, &[]))?;
+            }
+            write_atomic(&staged.join("design.csv"), design.finish()?)?;
+            write_plan(staged, &plan)?;
+            Ok(())
+        })?;
         Study::open(dir)
     }
 

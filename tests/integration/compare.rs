@@ -9,9 +9,9 @@ use super::common::{VARIANTS, povsim, read, scenario, write};
 const TINY: [&str; 6] = ["--households", "500", "--replications", "3", "--years", "7"];
 
 fn rows(csv: &str) -> Vec<Vec<String>> {
-    csv.lines()
-        .skip(1)
-        .map(|l| l.split(',').map(str::to_string).collect())
+    csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
         .collect()
 }
 
@@ -325,4 +325,47 @@ fn a_horizon_shortened_on_the_command_line_reports_the_events_it_does_not_reach(
         .assert()
         .code(2)
         .stderr(predicates::str::contains("`events[0].year` = 2026"));
+}
+
+#[test]
+fn a_scenario_named_with_commas_and_quotes_is_quoted_and_the_report_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = scenario("baseline.toml");
+    let name = r#"strong, "fast""#;
+    let variant = write(
+        dir.path(),
+        &format!("{name}.toml"),
+        &format!(
+            "extends = {:?}\n[policy.monitoring]\ndetection_rate = 0.95\n",
+            base.to_str().unwrap()
+        ),
+    );
+    let out = dir.path().join("out");
+    povsim()
+        .arg("compare")
+        .arg(&base)
+        .arg(&variant)
+        .args(TINY)
+        .args(["--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let csv = read(&out.join("comparison.csv"));
+    assert!(
+        csv.contains(r#"baseline,"strong, ""fast""",return_rate,"#),
+        "the name is quoted as RFC 4180 asks: {csv}"
+    );
+    let table = rows(&csv);
+    assert!(
+        table.iter().all(|r| r.len() == 11),
+        "every row has 11 fields"
+    );
+    assert!(table.iter().all(|r| r[1] == name));
+    // The report rebuilds from these files and names the scenario, escaped for HTML.
+    povsim().arg("report").arg(&out).assert().success();
+    let html = read(&out.join("report.html"));
+    assert!(
+        html.contains("strong, &quot;fast&quot;"),
+        "the report names it"
+    );
 }
