@@ -2,7 +2,6 @@
 
 mod integration {
     pub mod analytic;
-    pub mod bad_input;
     pub mod bad_inputs;
     pub mod calibrate;
     pub mod cli;

@@ -108,7 +108,7 @@ pub fn stem(path: &Path) -> String {
         .unwrap_or_else(|| "scenario".into());
     s.strip_prefix(BUILTIN).map(str::to_string).unwrap_or(s)
 }
-const BASELINE_SOURCE: &str = "baseline (built-in)";
+pub(crate) const BASELINE_SOURCE: &str = "baseline (built-in)";
 const PROGRAMS: &str = "policy.industry.programs.";
 /// A template program whose fields define what every program must have.
 const TEMPLATE_PROGRAM: &str = "goji";

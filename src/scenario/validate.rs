@@ -25,6 +25,30 @@ impl Checker<'_> {
         }
     }
 
+    /// A rule that spans several keys fails: name the one set last (a command-line flag
+    /// before a scenario file, a file before the built-in baseline), since that is the
+    /// one the user just changed; on a tie, the first. Each key comes with the value to
+    /// show for it.
+    fn fail_among(&self, keys: &[(&str, String)], rule: &str) -> ScenarioError {
+        let rank = |key: &str| {
+            let at = (self.origin)(key);
+            if at.source == super::BASELINE_SOURCE {
+                0
+            } else if at.line == 0 {
+                2
+            } else {
+                1
+            }
+        };
+        let mut pick = &keys[0];
+        for k in keys {
+            if rank(k.0) > rank(pick.0) {
+                pick = k;
+            }
+        }
+        self.fail(pick.0, &pick.1, rule)
+    }
+
     fn range(&self, key: &str, v: f64, lo: f64, hi: f64, rule: &str) -> Result<(), ScenarioError> {
         if v.is_finite() && v >= lo && v <= hi {
             Ok(())
@@ -149,12 +173,14 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         c.prob(&format!("population.{k}"), v)?;
     }
     if pop.lifted_share + pop.marginal_share > 1.0 {
-        return Err(c.fail(
-            "population.marginal_share",
-            pop.marginal_share,
+        return Err(c.fail_among(
+            &[
+                ("population.marginal_share", pop.marginal_share.to_string()),
+                ("population.lifted_share", pop.lifted_share.to_string()),
+            ],
             &format!(
-                "lifted_share + marginal_share must be <= 1 (lifted_share is {})",
-                pop.lifted_share
+                "lifted_share + marginal_share must be <= 1 (lifted_share is {}, marginal_share {})",
+                pop.lifted_share, pop.marginal_share
             ),
         ));
     }
@@ -234,14 +260,20 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         "a Beta concentration must be > 0",
     )?;
     let mut total = 0.0;
+    let mut cause_keys = Vec::new();
     for (k, v) in pop.causes.shares() {
-        c.prob(&format!("population.causes.{k}"), v)?;
+        let key = format!("population.causes.{k}");
+        c.prob(&key, v)?;
         total += v;
+        cause_keys.push(key);
     }
     if (total - 1.0).abs() > 1e-6 {
-        return Err(c.fail(
-            "population.causes.illness",
-            total,
+        let keys: Vec<(&str, String)> = cause_keys
+            .iter()
+            .map(|k| (k.as_str(), total.to_string()))
+            .collect();
+        return Err(c.fail_among(
+            &keys,
             "the shares in [population.causes] must sum to 1; this is their sum",
         ));
     }
@@ -326,10 +358,15 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         "an age must be in [16, 100]",
     )?;
     if d.successor_age >= d.succession_age {
-        return Err(c.fail(
-            "demography.successor_age",
-            d.successor_age,
-            "the successor must be younger than succession_age",
+        return Err(c.fail_among(
+            &[
+                ("demography.successor_age", d.successor_age.to_string()),
+                ("demography.succession_age", d.succession_age.to_string()),
+            ],
+            &format!(
+                "the successor must be younger than the age of succession (successor_age {}, succession_age {})",
+                d.successor_age, d.succession_age
+            ),
         ));
     }
     c.range(
@@ -575,10 +612,21 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         si.priority_bonus,
     )?;
     if si.reimbursement + si.priority_bonus > 1.0 {
-        return Err(c.fail(
-            "policy.social_security.serious_illness.priority_bonus",
-            si.priority_bonus,
-            "reimbursement + priority_bonus must be <= 1",
+        return Err(c.fail_among(
+            &[
+                (
+                    "policy.social_security.serious_illness.priority_bonus",
+                    si.priority_bonus.to_string(),
+                ),
+                (
+                    "policy.social_security.serious_illness.reimbursement",
+                    si.reimbursement.to_string(),
+                ),
+            ],
+            &format!(
+                "reimbursement + priority_bonus must be <= 1 (reimbursement {}, priority_bonus {})",
+                si.reimbursement, si.priority_bonus
+            ),
         ));
     }
     c.prob(

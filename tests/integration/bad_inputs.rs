@@ -1,5 +1,9 @@
-//! The corpus of bad inputs in tests/bad_inputs: each case gets exit code 2, no panic,
-//! and a message containing every `# expect:` line of the case.
+//! Bad input: every case gets exit code 2, no panic, a message of a few lines naming
+//! the file, line and key and the fix, and nothing written.
+//!
+//! Most cases are the corpus in tests/bad_inputs: each gets a message containing every
+//! `# expect:` line of the case. Cases that need more than one file, or a file that
+//! cannot be in the corpus, are tests here.
 //!
 //! A case is `NAME.toml` with `# expect: TEXT` lines (or a sidecar `NAME.expect` when
 //! the case must stay empty) and, for command-line cases, `# args: ...`, which are
@@ -7,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::common::povsim;
+use super::common::{povsim, scenario, write};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -141,5 +145,60 @@ fn a_very_deep_extends_chain_is_refused() {
         Some(&dir.path().join("c0.toml")),
         &["deeper than 32".into()],
         "deep chain",
+    );
+}
+
+#[test]
+fn an_extends_cycle_across_two_files_names_both() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.toml", "extends = \"b.toml\"\n");
+    let b = write(dir.path(), "b.toml", "extends = \"a.toml\"\n");
+    fails(
+        &[],
+        Some(&b),
+        &["cycle".into(), "a.toml".into(), "b.toml".into()],
+        "a <-> b",
+    );
+}
+
+#[test]
+fn a_missing_scenario_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    fails(
+        &[],
+        Some(&dir.path().join("absent.toml")),
+        &["cannot read scenario file".into(), "absent.toml".into()],
+        "absent file",
+    );
+}
+
+#[test]
+fn a_complete_new_program_is_accepted_where_an_incomplete_one_is_not() {
+    // tests/bad_inputs/new_program_incomplete.toml is refused; the baseline's goji
+    // block under another name is a complete program and passes.
+    let goji = std::fs::read_to_string(scenario("baseline.toml")).unwrap();
+    let start = goji.find("[policy.industry.programs.goji]").unwrap();
+    let block: String = goji[start..]
+        .lines()
+        .take_while(|l| !l.starts_with("[policy.industry.programs.") || l.contains("goji"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let text = block.replace("programs.goji", "programs.apples");
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "ok.toml", &text);
+    let resolved = String::from_utf8(
+        povsim()
+            .arg("validate")
+            .arg(&file)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    assert!(
+        resolved.contains("[policy.industry.programs.apples]"),
+        "{resolved}"
     );
 }

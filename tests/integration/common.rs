@@ -81,3 +81,18 @@ pub fn interrupted(args: &[&str], out: &Path, after_ms: u64) -> (Option<i32>, St
         String::from_utf8_lossy(&result.stderr).into_owned(),
     )
 }
+
+/// Skip a check that needs something this machine lacks, saying so on the terminal:
+/// the line is written to stderr directly, not through `eprintln!`, which the test
+/// harness captures and hides for a passing test, so a skip never looks like a pass.
+/// Under `require` (set by `scripts/test.sh`), the missing thing fails the test instead.
+pub fn skip(require: &str, check: &str, why: &str) {
+    use std::io::Write;
+    assert!(
+        std::env::var_os(require).is_none(),
+        "{check}: {require} is set, but {why}"
+    );
+    std::io::stderr()
+        .write_all(format!("skipped: {check}: {why}\n").as_bytes())
+        .ok();
+}
