@@ -45,7 +45,7 @@ def synthesise(p, n, rng):
     dry = villages_dry[village]
     size = np.minimum(1 + rng.poisson(max(pop["household_size_mean"] - 1.0, 0.0), n), 12)
     head_age = np.clip(pop["head_age_mean"] + pop["head_age_sd"] * rng.standard_normal(n), 18.0, 95.0)
-    labour = np.maximum(rng.binomial(size, pop["labour_share"]), (head_age < 60.0).astype(np.int64))
+    labour = np.maximum(rng.binomial(size, pop["labour_share"]), (head_age < p["demography"]["elderly_age"]).astype(np.int64))
     skill = pop["schooling_mean"] + pop["schooling_sd"] * rng.standard_normal(n) \
         - np.where(lifted, pop["registered_schooling_gap"], 0.0)
     s_land = pop["land_sigma"]
@@ -62,12 +62,17 @@ def synthesise(p, n, rng):
     shares = np.array([pop["causes"][c] for c in CAUSES])
     cause = np.searchsorted(np.cumsum(shares), rng.random(n), side="right")
     cause = np.where(lifted, np.minimum(cause, len(CAUSES) - 1), -1)
-    assets = np.where(cause == 1, assets * 0.5, assets)
-    skill = np.where(cause == 2, skill - 2.0, skill)
-    labour = np.where((cause == 3) | (cause == 4), np.maximum(labour - 1, 0), labour)
-    irrigated = np.where((cause == 6) | (cause == 7), irrigated * 0.5, irrigated)
+    fx = pop["cause_effects"]
+    named = {c: cause == i for i, c in enumerate(CAUSES)}
+    assets = np.where(named["funds"], assets * fx["funds_assets_factor"], assets)
+    skill = np.where(named["skills"], skill - fx["skills_schooling_gap"], skill)
+    labour = np.where(named["labour"], np.maximum(labour - fx["labour_units_lost"], 0), labour)
+    labour = np.where(named["disability"], np.maximum(labour - fx["disability_members"], 0), labour)
+    irrigated = np.where(named["disaster"], irrigated * fx["disaster_irrigated_factor"], irrigated)
+    irrigated = np.where(named["infrastructure"], irrigated * fx["infrastructure_irrigated_factor"],
+                         irrigated)
     labour = np.minimum(labour, size)
-    skill = np.clip(skill, 0.0, 20.0)
+    skill = np.clip(skill, 0.0, pop["schooling_max"])
     jobs = rng.binomial(labour, employment_probability(p, skill))
     return {
         "dry_villages": villages_dry, "village": village, "size": size.astype(np.float64),
@@ -127,7 +132,7 @@ def replication(p, n, rng):
         loss_v = np.where(hit_v, rng.beta(mean_v * conc, (1 - mean_v) * conc), 0.0)
 
         # Illness.
-        prob = np.minimum(ill["probability"] * (1 + ill["age_slope"] * np.maximum(h["head_age"] - 50, 0)), 1.0)
+        prob = np.minimum(ill["probability"] * (1 + ill["age_slope"] * np.maximum(h["head_age"] - ill["age_pivot"], 0)), 1.0)
         is_ill = rng.random(n) < prob
         labour_lost = h["sick_years"] > 0
         h["sick_years"] = np.maximum(h["sick_years"] - 1, 0)

@@ -509,7 +509,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
     let ill = &p.shocks.illness;
     let ss = &p.policy.social_security;
     if ill.enabled {
-        let age_factor = 1.0 + ill.age_slope * (f64::from(h.head_age) - 50.0).max(0.0);
+        let age_factor = 1.0 + ill.age_slope * (f64::from(h.head_age) - ill.age_pivot).max(0.0);
         let chronic_factor = if h.chronic > 0 {
             ill.chronic_multiplier
         } else {
@@ -667,7 +667,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
             let mut income = prog.income_mean
                 * g
                 * (s * d.program - s * s / 2.0).exp()
-                * (1.0 + prog.motivation_effect * (h.m.get() - 0.5));
+                * (1.0 + prog.motivation_effect * (h.m.get() - p.population.motivation_reference));
             if ctx.county.failed & (1 << i) != 0 {
                 income *= prog.failure_income_share;
                 r.programs_failed |= 1 << i;
@@ -1071,7 +1071,8 @@ pub fn finish(
         }
         if h.labour > 0 && train_draw {
             r.trained = true;
-            h.skill = (f64::from(h.skill) + mo.training_skill_gain).min(20.0) as f32;
+            h.skill = (f64::from(h.skill) + mo.training_skill_gain).min(p.population.schooling_max)
+                as f32;
             m += mo.training_motivation_gain;
             tally.spend(Program::Training, Actor::Government, mo.training_cost);
         }

@@ -302,7 +302,7 @@ pub fn employment_probability_at(p: &Params, base_logit: f64, skill: f64, m: f64
     }
     let logit = base_logit
         + inc.employment_schooling_effect * (skill - p.population.schooling_mean)
-        + inc.employment_motivation_effect * (m - 0.5);
+        + inc.employment_motivation_effect * (m - p.population.motivation_reference);
     1.0 / (1.0 + (-logit).exp())
 }
 
@@ -417,11 +417,13 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
     let dry = villages[village].dry;
     let size = (1 + poisson((pop.household_size_mean - 1.0).max(0.0), u_size)).min(12);
     let head_age = (pop.head_age_mean + pop.head_age_sd * n_age).clamp(18.0, 95.0);
-    let mut labour = binomial(size, pop.labour_share, u_labour).max(u32::from(head_age < 60.0));
+    // A head under pension age works.
+    let mut labour = binomial(size, pop.labour_share, u_labour)
+        .max(u32::from(head_age < p.demography.elderly_age));
     let elderly = if head_age >= p.demography.elderly_age {
-        1 + u32::from(u_elderly < 0.5 && size >= 2)
+        1 + u32::from(u_elderly < pop.elderly_spouse_share && size >= 2)
     } else {
-        u32::from(u_elderly < 0.25 && size >= 3)
+        u32::from(u_elderly < pop.elderly_parent_share && size >= 3)
     };
     let mut skill = pop.schooling_mean + pop.schooling_sd * n_skill
         - if registered {
@@ -476,20 +478,24 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
             }
         }
         if cause == 255 {
-            cause = 8;
+            // Shares that sum to just under 1 leave the last cause the remainder.
+            cause = (pop.causes.shares().len() - 1) as u8;
         }
         // The recorded cause shapes the household it describes.
-        match cause {
-            0 => chronic = chronic.max(1),
-            1 => assets *= 0.5,
-            2 => skill -= 2.0,
-            3 => labour = labour.saturating_sub(1),
-            4 => {
-                disabled = disabled.max(1);
-                labour = labour.saturating_sub(1);
+        let fx = &pop.cause_effects;
+        match pop.causes.shares()[usize::from(cause)].0 {
+            "illness" => chronic = chronic.max(fx.illness_chronic_members),
+            "funds" => assets *= fx.funds_assets_factor,
+            "skills" => skill -= fx.skills_schooling_gap,
+            "labour" => labour = labour.saturating_sub(fx.labour_units_lost),
+            "disability" => {
+                disabled = disabled.max(fx.disability_members);
+                labour = labour.saturating_sub(fx.disability_members);
             }
-            6 | 7 => irrigated *= 0.5,
-            8 => motivation_scale = 0.6,
+            "disaster" => irrigated *= fx.disaster_irrigated_factor,
+            "infrastructure" => irrigated *= fx.infrastructure_irrigated_factor,
+            "motivation" => motivation_scale = fx.motivation_factor,
+            // Schooling costs: see docs/model.md for why they leave no lasting mark.
             _ => {}
         }
     }
@@ -501,7 +507,7 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
     let m = beta(&mut s, m_mean, pop.motivation_concentration) * motivation_scale;
 
     let labour = labour.min(size);
-    let skill = skill.clamp(0.0, 20.0);
+    let skill = skill.clamp(0.0, pop.schooling_max);
     let m = m.clamp(0.0, 1.0);
     let jobs = binomial(labour, employment_probability(p, skill, m), u_jobs);
 
@@ -741,5 +747,102 @@ mod tests {
             (share - s.params.population.lifted_share).abs() < 0.012,
             "{share}"
         );
+    }
+
+    /// Baseline parameters with every registered household given `cause`.
+    fn all_with_cause(cause: &str) -> Params {
+        let mut p = Scenario::baseline().unwrap().params;
+        let c = &mut p.population.causes;
+        for share in [
+            &mut c.illness,
+            &mut c.funds,
+            &mut c.skills,
+            &mut c.labour,
+            &mut c.disability,
+            &mut c.schooling,
+            &mut c.disaster,
+            &mut c.infrastructure,
+            &mut c.motivation,
+        ] {
+            *share = 0.0;
+        }
+        match cause {
+            "funds" => c.funds = 1.0,
+            "skills" => c.skills = 1.0,
+            "labour" => c.labour = 1.0,
+            "schooling" => c.schooling = 1.0,
+            "motivation" => c.motivation = 1.0,
+            _ => unreachable!("{cause}"),
+        }
+        p
+    }
+
+    #[test]
+    fn a_recorded_cause_shapes_the_household_by_its_named_parameter() {
+        let registered = |p: &Params| -> Vec<Household> {
+            let v = villages(p, 0);
+            (0..400)
+                .map(|i| household(p, &v, 0, i))
+                .filter(|h| h.group == Group::Lifted)
+                .collect()
+        };
+        let neutral = |cause: &str| {
+            let mut p = all_with_cause(cause);
+            let fx = &mut p.population.cause_effects;
+            fx.funds_assets_factor = 1.0;
+            fx.skills_schooling_gap = 0.0;
+            fx.labour_units_lost = 0;
+            fx.motivation_factor = 1.0;
+            p
+        };
+        // Lack of funds: assets are the stated share of the same household's draw.
+        let mut p = all_with_cause("funds");
+        p.population.cause_effects.funds_assets_factor = 0.25;
+        let (with, without) = (registered(&p), registered(&neutral("funds")));
+        assert!(with.len() > 40);
+        for (a, b) in with.iter().zip(&without) {
+            assert!(
+                (f64::from(a.assets) - 0.25 * f64::from(b.assets)).abs()
+                    <= 1e-3 * f64::from(b.assets) + 1e-3
+            );
+        }
+        // Lack of skills: the stated years fewer, where the floor of 0 does not bind.
+        let mut p = all_with_cause("skills");
+        p.population.cause_effects.skills_schooling_gap = 3.0;
+        for (a, b) in registered(&p).iter().zip(&registered(&neutral("skills"))) {
+            if b.skill >= 3.0 && b.skill <= p.population.schooling_max as f32 {
+                assert!(
+                    (b.skill - a.skill - 3.0).abs() < 1e-4,
+                    "{} {}",
+                    a.skill,
+                    b.skill
+                );
+            }
+        }
+        // Lack of labour: the stated units fewer (down to none).
+        let mut p = all_with_cause("labour");
+        p.population.cause_effects.labour_units_lost = 2;
+        for (a, b) in registered(&p).iter().zip(&registered(&neutral("labour"))) {
+            assert_eq!(a.labour, b.labour.saturating_sub(2));
+        }
+        // Own lack of motivation: the stated share of the draw.
+        let mut p = all_with_cause("motivation");
+        p.population.cause_effects.motivation_factor = 0.5;
+        for (a, b) in registered(&p)
+            .iter()
+            .zip(&registered(&neutral("motivation")))
+        {
+            assert!((a.m.get() - 0.5 * b.m.get()).abs() < 1e-4);
+        }
+        // Schooling costs leave no lasting mark: the household is the one a neutral
+        // cause gives, but for its recorded cause.
+        for (a, b) in registered(&all_with_cause("schooling"))
+            .iter()
+            .zip(&registered(&neutral("funds")))
+        {
+            let mut b = b.clone();
+            b.cause = a.cause;
+            assert_eq!(*a, b);
+        }
     }
 }

@@ -103,8 +103,16 @@ pub struct Population {
     pub head_age_mean: f64,
     /// Standard deviation of the head's age.
     pub head_age_sd: f64,
+    /// Probability that a household of two or more with a head of pension age has a
+    /// second elderly member.
+    pub elderly_spouse_share: f64,
+    /// Probability that a household of three or more with a younger head has an
+    /// elderly member (a parent of the head).
+    pub elderly_parent_share: f64,
     /// Mean years of schooling of the working members.
     pub schooling_mean: f64,
+    /// Most years of schooling (or skill, after training) a household can have.
+    pub schooling_max: f64,
     /// Standard deviation of schooling.
     pub schooling_sd: f64,
     /// Schooling deficit of registered households (years).
@@ -143,8 +151,41 @@ pub struct Population {
     pub motivation_mean_other: f64,
     /// Beta concentration (alpha + beta) of motivation.
     pub motivation_concentration: f64,
+    /// The motivation at which `income.employment_base` and a program's income apply;
+    /// more motivation raises them, less lowers them.
+    pub motivation_reference: f64,
     /// Main causes of poverty among registered households (shares summing to 1).
     pub causes: PovertyCauses,
+    /// How the recorded main cause shapes a registered household when it is drawn.
+    pub cause_effects: CauseEffects,
+}
+
+/// `[population.cause_effects]`: what each recorded main cause of poverty says about a
+/// registered household, applied once when the household is drawn. A synthetic
+/// household whose register entry says "illness" has a chronically ill member, one that
+/// says "lack of funds" fewer assets, and so on. The schooling cause has no lasting
+/// effect: see `docs/model.md`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CauseEffects {
+    /// Illness: at least this many chronically ill members.
+    pub illness_chronic_members: u32,
+    /// Lack of funds: productive assets are this share of the draw.
+    pub funds_assets_factor: f64,
+    /// Lack of skills: years of schooling fewer than the draw.
+    pub skills_schooling_gap: f64,
+    /// Lack of labour: labour units fewer than the draw.
+    pub labour_units_lost: u32,
+    /// Disability: at least this many disabled members, and as many labour units fewer
+    /// (the recorded disability keeps them from work).
+    pub disability_members: u32,
+    /// Disaster: irrigated share of land is this share of the village's.
+    pub disaster_irrigated_factor: f64,
+    /// Water, land or transport: irrigated share of land is this share of the
+    /// village's.
+    pub infrastructure_irrigated_factor: f64,
+    /// Own lack of motivation: motivation is this share of the draw.
+    pub motivation_factor: f64,
 }
 
 /// `[population.causes]`: the main cause of poverty recorded for a registered household.
@@ -202,7 +243,8 @@ pub struct Income {
     pub wage_mean: f64,
     /// Log-normal sigma of a household's wage draw.
     pub wage_sigma: f64,
-    /// Employment probability of a labour unit at mean schooling and motivation 0.5.
+    /// Employment probability of a labour unit at mean schooling and at
+    /// `population.motivation_reference`.
     pub employment_base: f64,
     /// Logit effect of one year of schooling on employment.
     pub employment_schooling_effect: f64,
@@ -298,8 +340,10 @@ pub struct Illness {
     pub enabled: bool,
     /// Annual probability of a serious illness for a head aged 50 without chronic illness.
     pub probability: f64,
-    /// Relative rise of the probability per year of the head's age above 50.
+    /// Relative rise of the probability per year of the head's age above `age_pivot`.
     pub age_slope: f64,
+    /// The head's age above which the probability rises.
+    pub age_pivot: f64,
     /// Multiplier of the probability when a member is chronically ill.
     pub chronic_multiplier: f64,
     /// Median cost of a serious illness (CNY).

@@ -168,6 +168,8 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         ("irrigated_share_plain", pop.irrigated_share_plain),
         ("irrigated_share_dry", pop.irrigated_share_dry),
         ("motivation_mean_registered", pop.motivation_mean_registered),
+        ("elderly_spouse_share", pop.elderly_spouse_share),
+        ("elderly_parent_share", pop.elderly_parent_share),
         ("motivation_mean_other", pop.motivation_mean_other),
     ] {
         c.prob(&format!("population.{k}"), v)?;
@@ -207,6 +209,16 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         "mean schooling must be in [0, 20] years",
     )?;
     c.nonneg("population.schooling_sd", pop.schooling_sd)?;
+    c.range(
+        "population.schooling_max",
+        pop.schooling_max,
+        pop.schooling_mean.max(1.0),
+        40.0,
+        &format!(
+            "must be in [schooling_mean, 40] years (schooling_mean is {})",
+            pop.schooling_mean
+        ),
+    )?;
     c.range(
         "population.registered_schooling_gap",
         pop.registered_schooling_gap,
@@ -252,6 +264,45 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         5.0,
         "a log-income shift must be in [-5, 5]",
     )?;
+    c.prob("population.motivation_reference", pop.motivation_reference)?;
+    let fx = &pop.cause_effects;
+    for (k, v) in [
+        ("funds_assets_factor", fx.funds_assets_factor),
+        ("disaster_irrigated_factor", fx.disaster_irrigated_factor),
+        (
+            "infrastructure_irrigated_factor",
+            fx.infrastructure_irrigated_factor,
+        ),
+        ("motivation_factor", fx.motivation_factor),
+    ] {
+        c.range(
+            &format!("population.cause_effects.{k}"),
+            v,
+            0.0,
+            1.0,
+            "a factor that shrinks what the cause names must be in [0, 1]",
+        )?;
+    }
+    c.range(
+        "population.cause_effects.skills_schooling_gap",
+        fx.skills_schooling_gap,
+        0.0,
+        20.0,
+        "must be in [0, 20] years",
+    )?;
+    for (k, v) in [
+        ("illness_chronic_members", fx.illness_chronic_members),
+        ("labour_units_lost", fx.labour_units_lost),
+        ("disability_members", fx.disability_members),
+    ] {
+        c.range(
+            &format!("population.cause_effects.{k}"),
+            f64::from(v),
+            0.0,
+            12.0,
+            "a number of members must be from 0 to 12 (the largest household)",
+        )?;
+    }
     c.range(
         "population.motivation_concentration",
         pop.motivation_concentration,
@@ -413,6 +464,13 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         0.0,
         1.0,
         "must be in [0, 1] per year",
+    )?;
+    c.range(
+        "shocks.illness.age_pivot",
+        il.age_pivot,
+        0.0,
+        120.0,
+        "an age must be in [0, 120]",
     )?;
     c.range(
         "shocks.illness.chronic_multiplier",
