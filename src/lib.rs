@@ -29,9 +29,12 @@
 //! | [`compare`] | studies of a baseline and variants: paired differences, cost-effectiveness, precision targeting |
 //! | [`report`] | charts (SVG, PNG) and a self-contained `report.html`, from an output directory's files alone |
 //! | [`calibrate`] | targets as data; fits of a scenario's parameters to them, resumable |
-//! | [`cli`] | the `povsim` command: parses arguments, prints, draws the progress bar |
 //!
-//! The library never prints or touches the terminal; only [`cli`] does.
+//! The library never prints or touches the terminal. The `povsim` command is a binary
+//! on top of it (`src/main.rs` and `src/cli/`): it parses the flags, prints, draws the
+//! progress bar and turns Ctrl-C into a cancelled [`runner::Observer`]. It alone
+//! depends on clap, indicatif, ctrlc and anyhow, behind the default `cli` feature; a
+//! program that links the library builds it with `default-features = false`.
 //!
 //! ## Determinism
 //!
@@ -43,7 +46,6 @@
 
 pub mod calibrate;
 pub mod cases;
-pub mod cli;
 pub mod compare;
 pub mod design;
 pub mod metrics;

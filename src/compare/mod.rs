@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::output::{Csv, OutputError, Tables};
+use crate::output::{Csv, Invocation, Manifest, OutputError, Tables};
 use crate::runner::{self, Observer, Replication};
 use crate::scenario::{self, Origin, Scenario, ScenarioError, Source};
 use crate::stats;
@@ -171,6 +171,9 @@ pub struct Comparison {
     pub independent: bool,
     /// Wall time (seconds).
     pub seconds: f64,
+    /// The observer cancelled the run before it finished: the arms hold only the
+    /// replications finished by then, and nothing should be written.
+    pub cancelled: bool,
 }
 
 /// Run every scenario, adding batches of replications while precision requires.
@@ -225,6 +228,118 @@ pub fn run(
         precision_reached: reached,
         independent,
         seconds: started.elapsed().as_secs_f64(),
+        cancelled: observer.cancelled(),
+    }
+}
+
+/// What a comparison's `manifest.json` records; each scenario's folder has its own
+/// run manifest besides.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StudyManifest {
+    /// povsim version.
+    pub povsim_version: String,
+    /// The command line.
+    pub command_line: Vec<String>,
+    /// The study's name.
+    pub study: String,
+    /// The baseline, then the variants.
+    pub scenarios: Vec<String>,
+    /// Master seed (the baseline's).
+    pub seed: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Households per replication.
+    pub households: u64,
+    /// Recorded years.
+    pub years: u32,
+    /// Replications run.
+    pub replications: u32,
+    /// The target half-width of `--precision`, if any.
+    pub precision: Option<f64>,
+    /// Whether the variants ran on their own seeds.
+    pub independent_seeds: bool,
+    /// Whether precision targeting reached its target.
+    pub precision_reached: Option<bool>,
+    /// Wall time (seconds).
+    pub wall_seconds: f64,
+    /// Simulated household-years per second over every arm (burn-in included).
+    pub household_years_per_second: f64,
+}
+
+/// A finished comparison's tables, rows and files: what `povsim compare` writes.
+pub struct CompareOutput {
+    /// Each arm's tables, the baseline first.
+    pub tables: Vec<Tables>,
+    /// The rows of `comparison.csv`.
+    pub rows: Vec<Row>,
+    /// Every file, with its name in the output folder: one folder per scenario with
+    /// its run files, `comparison.csv` and `manifest.json`.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl Comparison {
+    /// Assemble the tables, rows and files of this comparison of `study`.
+    pub fn output(
+        &self,
+        study: &Study,
+        precision: Option<Precision>,
+        how: &Invocation,
+    ) -> Result<CompareOutput, OutputError> {
+        let tables = self.tables();
+        let rows = self.rows(&tables);
+        let household_years: u64 = self
+            .arms
+            .iter()
+            .map(|arm| {
+                runner::household_years_per_replication(&arm.scenario)
+                    * arm.replications.len() as u64
+            })
+            .sum();
+        let mut files = Vec::new();
+        for (arm, t) in self.arms.iter().zip(&tables) {
+            let manifest = Manifest::new(&arm.scenario, how, self.seconds, household_years);
+            files.extend(crate::output::run_files(
+                &format!("{}/", arm.scenario.name),
+                &arm.scenario,
+                t,
+                &manifest,
+            )?);
+        }
+        files.push(("comparison.csv".into(), comparison_csv(&rows)?));
+        let Some(base) = self.arms.first() else {
+            return Ok(CompareOutput {
+                tables,
+                rows,
+                files,
+            });
+        };
+        let sim = &base.scenario.params.simulation;
+        let manifest = StudyManifest {
+            povsim_version: env!("CARGO_PKG_VERSION").into(),
+            command_line: how.command_line.clone(),
+            study: study.name.clone(),
+            scenarios: self.arms.iter().map(|a| a.scenario.name.clone()).collect(),
+            seed: sim.seed,
+            threads: how.threads,
+            households: sim.households,
+            years: sim.years,
+            replications: sim.replications,
+            precision: precision.map(|p| p.epsilon),
+            independent_seeds: self.independent,
+            precision_reached: self.precision_reached,
+            wall_seconds: self.seconds,
+            household_years_per_second: household_years as f64 / self.seconds.max(1e-9),
+        };
+        let json = serde_json::to_string_pretty(&manifest).map_err(|e| OutputError::Serialize {
+            what: "manifest.json".into(),
+            message: e.to_string(),
+        })?;
+        files.push(("manifest.json".into(), (json + "\n").into_bytes()));
+        Ok(CompareOutput {
+            tables,
+            rows,
+            files,
+        })
     }
 }
 

@@ -306,6 +306,59 @@ pub struct Manifest {
     pub events_not_reached: Vec<String>,
 }
 
+/// How the tool was invoked, for the manifests.
+#[derive(Debug, Clone, Default)]
+pub struct Invocation {
+    /// The command line, program name first.
+    pub command_line: Vec<String>,
+    /// Worker threads.
+    pub threads: usize,
+}
+
+impl Manifest {
+    /// The manifest of a run of `s` that simulated `household_years` (burn-in
+    /// included) in `seconds`.
+    pub fn new(s: &Scenario, how: &Invocation, seconds: f64, household_years: u64) -> Manifest {
+        let sim = &s.params.simulation;
+        Manifest {
+            povsim_version: env!("CARGO_PKG_VERSION").into(),
+            command_line: how.command_line.clone(),
+            scenario: s.name.clone(),
+            seed: sim.seed,
+            threads: how.threads,
+            households: sim.households,
+            years: sim.years,
+            burn_in_years: sim.burn_in_years,
+            replications: sim.replications,
+            wall_seconds: seconds,
+            household_years_per_second: household_years as f64 / seconds.max(1e-9),
+            events_not_reached: s.unreached.iter().map(|e| e.label()).collect(),
+        }
+    }
+}
+
+/// A finished run's tables and the files they make: what `povsim run` writes.
+pub struct RunOutput {
+    /// The tables.
+    pub tables: Tables,
+    /// Every file, with its name in the output folder.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// Assemble the tables and files of a finished run of `s`.
+pub fn run_output(
+    s: &Scenario,
+    result: &RunResult,
+    how: &Invocation,
+) -> Result<RunOutput, OutputError> {
+    let tables = Tables::new(s, result);
+    let household_years = crate::runner::household_years_per_replication(s)
+        * u64::from(s.params.simulation.replications);
+    let manifest = Manifest::new(s, how, result.seconds, household_years);
+    let files = run_files("", s, &tables, &manifest)?;
+    Ok(RunOutput { tables, files })
+}
+
 /// The files of a run, named with `prefix` (a subfolder ending in `/`, or empty).
 pub fn run_files(
     prefix: &str,

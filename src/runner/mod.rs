@@ -96,6 +96,66 @@ pub fn memory_estimate(s: &Scenario, threads: usize) -> u64 {
     sim.households * bytes_per_household(sim.households) * in_flight + 64 * 1024 * 1024
 }
 
+/// A run that would not fit in the memory available.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "memory check: `simulation.households` = {households}: the run needs about {:.1} GB but {:.1} GB are available; use at most about {fits} households (--households), or fewer threads (--threads 1)",
+    *.need as f64 / 1e9,
+    *.available as f64 / 1e9
+)]
+pub struct MemoryError {
+    /// Households per replication asked for.
+    pub households: u64,
+    /// Bytes the run needs.
+    pub need: u64,
+    /// Bytes available.
+    pub available: u64,
+    /// Households per replication that would fit.
+    pub fits: u64,
+}
+
+/// Refuse, before anything is allocated, runs of `scenarios` on `threads` workers that
+/// cannot fit in `available` bytes (from [`available_memory`]; `None` checks nothing).
+/// A run may use nine tenths of what is available.
+pub fn check_memory(
+    scenarios: &[&Scenario],
+    threads: usize,
+    available: Option<u64>,
+) -> Result<(), MemoryError> {
+    let need: u64 = scenarios
+        .iter()
+        .map(|s| memory_estimate(s, threads))
+        .max()
+        .unwrap_or(0);
+    let (Some(available), Some(first)) = (available, scenarios.first()) else {
+        return Ok(());
+    };
+    let room = available / 10 * 9;
+    if need <= room {
+        return Ok(());
+    }
+    let room = room.saturating_sub(64 << 20);
+    // A population that fits lean may be too small to run lean.
+    let mut fits = room / bytes_per_household(LARGE_POPULATION);
+    if fits < LARGE_POPULATION {
+        fits = room / bytes_per_household(0);
+    }
+    Err(MemoryError {
+        households: first.params.simulation.households,
+        need,
+        available,
+        fits,
+    })
+}
+
+/// `MemAvailable` from /proc/meminfo, where there is one (bytes).
+pub fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
 /// Run every replication of a scenario.
 pub fn run(s: &Scenario, observer: &dyn Observer) -> RunResult {
     let started = Instant::now();
@@ -373,6 +433,43 @@ mod tests {
 
     use super::*;
     use crate::scenario::Source;
+
+    #[test]
+    fn the_memory_check_refuses_what_does_not_fit_and_says_what_would() {
+        let s = Source::new(None)
+            .flag("simulation.households", 20_000_000, "test")
+            .load()
+            .unwrap();
+        let need = memory_estimate(&s, 2);
+        assert!(
+            check_memory(&[&s], 2, None).is_ok(),
+            "unknown memory: no check"
+        );
+        assert!(check_memory(&[&s], 2, Some(need * 2)).is_ok());
+        let e = check_memory(&[&s], 2, Some(need / 2)).unwrap_err();
+        assert_eq!(
+            (e.households, e.need, e.available),
+            (20_000_000, need, need / 2)
+        );
+        // What it proposes fits in the same memory.
+        let fits = Source::new(None)
+            .flag("simulation.households", e.fits, "test")
+            .load()
+            .unwrap();
+        assert!(
+            check_memory(&[&fits], 2, Some(need / 2)).is_ok(),
+            "{}",
+            e.fits
+        );
+        assert!(e.fits > 1_000_000 && e.fits < 20_000_000, "{}", e.fits);
+        let text = e.to_string();
+        assert!(
+            text.starts_with(
+                "memory check: `simulation.households` = 20000000: the run needs about"
+            ),
+            "{text}"
+        );
+    }
 
     #[test]
     fn a_lean_replication_gives_the_same_numbers_and_records() {

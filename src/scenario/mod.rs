@@ -130,6 +130,15 @@ pub struct Event {
 }
 
 impl Event {
+    /// The event as a manifest and a note name it: its year, and what it stands for.
+    pub fn label(&self) -> String {
+        if self.description.is_empty() {
+            format!("{}", self.year)
+        } else {
+            format!("{} ({})", self.year, self.description)
+        }
+    }
+
     /// Whether the event is in force in `year`.
     pub fn active(&self, year: i32) -> bool {
         year >= self.year
