@@ -337,8 +337,8 @@ pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
     let ill = &p.shocks.illness;
     let g = 1.0;
     let ill_cost =
-        if sh.ill && ill.cost_median > 0.0 && ill.cost_sigma > 0.0 && sh.illness_cost > 0.0 {
-            (sh.illness_cost / (ill.cost_median * g)).ln() / ill.cost_sigma
+        if sh.ill && ill.cost_median.get() > 0.0 && ill.cost_sigma > 0.0 && sh.illness_cost > 0.0 {
+            (sh.illness_cost / (ill.cost_median.get() * g)).ln() / ill.cost_sigma
         } else {
             0.0
         };

@@ -129,7 +129,7 @@ impl<'a> YearContext<'a> {
             growth: (1.0 + p.income.nominal_growth).powf(tf),
             z,
             tau: p.policy.monitoring.threshold_ratio * z,
-            dibao_standard: p.policy.social_security.dibao.standard
+            dibao_standard: p.policy.social_security.dibao.standard.get()
                 * (1.0 + p.policy.social_security.dibao.standard_growth).powf(tf),
             county,
             terrain,
@@ -188,7 +188,7 @@ pub fn county_year(p: &Params, replication: u32, t: i32) -> CountyYear {
             year,
         );
         let u = rng::uniform(&mut ps);
-        if u < prog.failure_probability * (1.0 - ind.risk_sharing) {
+        if u < prog.failure_probability.get() * (1.0 - ind.risk_sharing.get()) {
             failed |= 1 << i;
         }
     }
@@ -199,7 +199,7 @@ pub fn county_year(p: &Params, replication: u32, t: i32) -> CountyYear {
         } else {
             1.0
         },
-        job_shock: p.shocks.job_loss.enabled && u_job < p.shocks.job_loss.probability,
+        job_shock: p.shocks.job_loss.enabled && u_job < p.shocks.job_loss.probability.get(),
         failed,
     }
 }
@@ -225,9 +225,9 @@ pub fn village_years(
                     rng::stream(p.simulation.seed, replication, Kind::VillageYear, id, year);
                 let u = rng::uniform(&mut s);
                 let (prob, mean) = if village.dry {
-                    (h.probability_dry, h.loss_mean_dry)
+                    (h.probability_dry.get(), h.loss_mean_dry.get())
                 } else {
-                    (h.probability_irrigated, h.loss_mean_irrigated)
+                    (h.probability_irrigated.get(), h.loss_mean_irrigated.get())
                 };
                 // The loss is the stream's last draw, so it is drawn only when the
                 // hazard strikes: the same value as if always drawn, for less work.
@@ -495,11 +495,11 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
         }
         if f64::from(h.head_age) >= dem.retirement_age
             && h.labour > 0
-            && d.retire < dem.retirement_probability
+            && d.retire < dem.retirement_probability.get()
         {
             h.labour -= 1;
             r.retired = true;
-        } else if h.labour + h.elderly < h.size && d.entry < dem.labour_entry_probability {
+        } else if h.labour + h.elderly < h.size && d.entry < dem.labour_entry_probability.get() {
             h.labour += 1;
             r.entered = true;
         }
@@ -515,7 +515,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
         } else {
             1.0
         };
-        let prob = (ill.probability * age_factor * chronic_factor).min(1.0);
+        let prob = (ill.probability.get() * age_factor * chronic_factor).min(1.0);
         r.ill = d.ill < prob;
         // A worker still recovering from an earlier illness stays out this year.
         if h.sick_years > 0 {
@@ -523,12 +523,12 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
             r.labour_lost = true;
         }
         if r.ill {
-            r.illness_cost = ill.cost_median * g * (ill.cost_sigma * d.ill_cost).exp();
-            if d.ill_labour < ill.labour_loss_probability {
+            r.illness_cost = ill.cost_median.get() * g * (ill.cost_sigma * d.ill_cost).exp();
+            if d.ill_labour < ill.labour_loss_probability.get() {
                 r.labour_lost = true;
                 h.sick_years = ill.labour_loss_years.saturating_sub(1).min(255) as u8;
             }
-            if d.ill_chronic < ill.chronic_onset_probability && h.chronic < h.size {
+            if d.ill_chronic < ill.chronic_onset_probability.get() && h.chronic < h.size {
                 h.chronic += 1;
                 r.became_chronic = true;
                 // A worker whose illness turns chronic does not come back to work.
@@ -538,7 +538,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
                 }
             }
         }
-        r.medical_bill = r.illness_cost + f64::from(h.chronic) * ill.chronic_annual_cost * g;
+        r.medical_bill = r.illness_cost + f64::from(h.chronic) * ill.chronic_annual_cost.get() * g;
     }
     let cover = HealthCover {
         basic: (ss.enabled && ss.medical_insurance.enabled).then_some(&ss.medical_insurance),
@@ -578,11 +578,11 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
     let mut keep_farm = 1.0;
     let mut keep_livestock = 1.0;
     for (k, hz) in hazards(p).iter().enumerate() {
-        if village.loss[k] > 0.0 && d.hit[k] < hz.affected_share {
+        if village.loss[k] > 0.0 && d.hit[k] < hz.affected_share.get() {
             let loss =
                 (village.loss[k] * (spread * d.spread - spread * spread / 2.0).exp()).min(1.0);
             keep_farm *= 1.0 - loss;
-            keep_livestock *= 1.0 - hz.livestock_loss;
+            keep_livestock *= 1.0 - hz.livestock_loss.get();
             r.hazards |= 1 << k;
         }
     }
@@ -601,8 +601,8 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
     let multiplier =
         (f64::from(h.alpha) + f64::from(h.u) + transitory - ctx.variance_correction).exp();
     let irrigated = h.irrigated.get();
-    let per_mu =
-        irrigated * inc.farm_net_per_mu_irrigated + (1.0 - irrigated) * inc.farm_net_per_mu_dry;
+    let per_mu = irrigated * inc.farm_net_per_mu_irrigated.get()
+        + (1.0 - irrigated) * inc.farm_net_per_mu_dry.get();
     let expected_farm = f64::from(h.land) * per_mu * g * multiplier;
     let potential_farm = expected_farm * ctx.county.price;
     r.farm = potential_farm * keep_farm;
@@ -617,11 +617,11 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
         .saturating_sub(u8::from(r.labour_lost && !r.labour_left));
     // Jobs persist: a held job is kept with probability 1 - separation, an idle unit
     // finds one at the rate that makes `employment_probability` the steady state.
-    let sep = inc.job_separation;
+    let sep = inc.job_separation.get();
     let mut keep = 1.0 - sep;
     r.job_shock = ctx.county.job_shock;
     let shock = if r.job_shock {
-        p.shocks.job_loss.employment_multiplier
+        p.shocks.job_loss.employment_multiplier.get()
     } else {
         1.0
     };
@@ -655,7 +655,11 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
     h.jobs = r.employed;
     let ws = inc.wage_sigma;
     r.wage = if r.employed > 0 {
-        f64::from(r.employed) * inc.wage_mean * g * (ws * d.wage - ws * ws / 2.0).exp() * multiplier
+        f64::from(r.employed)
+            * inc.wage_mean.get()
+            * g
+            * (ws * d.wage - ws * ws / 2.0).exp()
+            * multiplier
     } else {
         0.0
     };
@@ -664,12 +668,14 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
     if ind.enabled {
         for (i, prog) in ctx.enrolled(h.programs) {
             let s = prog.income_sigma;
-            let mut income = prog.income_mean
+            let mut income = prog.income_mean.get()
                 * g
                 * (s * d.program - s * s / 2.0).exp()
-                * (1.0 + prog.motivation_effect * (h.m.get() - p.population.motivation_reference));
+                * (1.0
+                    + prog.motivation_effect
+                        * (h.m.get() - p.population.motivation_reference.get()));
             if ctx.county.failed & (1 << i) != 0 {
-                income *= prog.failure_income_share;
+                income *= prog.failure_income_share.get();
                 r.programs_failed |= 1 << i;
             }
             r.industry += income.max(0.0);
@@ -677,9 +683,9 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
     }
 
     if ss.enabled && ss.pension.enabled {
-        r.pension = f64::from(h.elderly) * ss.pension.monthly * 12.0;
+        r.pension = f64::from(h.elderly) * ss.pension.monthly.get() * 12.0;
     }
-    r.other_transfers = inc.other_transfers_per_capita * f64::from(h.size) * g;
+    r.other_transfers = inc.other_transfers_per_capita.get() * f64::from(h.size) * g;
     if ss.enabled && ss.agricultural_insurance.enabled && h.agri_insured() {
         r.agri = policy::agricultural_insurance(
             &ss.agricultural_insurance,
@@ -707,7 +713,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
     let size = f64::from(h.size);
     let y_register = r.register_income(h.size);
     let loss = r.cover.out_of_pocket + r.disaster_loss;
-    let shock = loss > mon.shock_threshold * g;
+    let shock = loss > mon.shock_threshold.get() * g;
     let below = y_register < ctx.tau;
     r.risk = shock || risk(h, &r, mon, ctx.z);
     r.at_risk = shock || (below && (!mon.identify_on_risk || h.monitored() || r.risk));
@@ -758,15 +764,15 @@ fn risk(h: &Household, r: &YearRecord, mon: &Monitoring, z: f64) -> bool {
         || (r.ill && r.labour_lost)
         || r.job_lost
         || r.programs_failed & h.programs != 0
-        || loss > mon.risk_loss_share * r.gross.max(0.0)
-        || income < (1.0 - mon.risk_income_fall) * last
+        || loss > mon.risk_loss_share.get() * r.gross.max(0.0)
+        || income < (1.0 - mon.risk_income_fall.get()) * last
 }
 
 /// The county's monitoring budget for the year, `(budget + social fund) per household
 /// × households`.
 pub fn budget(p: &Params, households: usize) -> f64 {
     let mon = &p.policy.monitoring;
-    (mon.budget_per_household + mon.social_fund_per_household) * households as f64
+    (mon.budget_per_household.get() + mon.social_fund_per_household.get()) * households as f64
 }
 
 /// The county step between the passes: the share of every detected household's full
@@ -815,11 +821,11 @@ pub fn settle(h: &Household, out_of_pocket: f64, gross: f64, ctx: &YearContext<'
     }
     let savings = f64::from(h.savings);
     let debt = f64::from(h.debt);
-    let service = debt * f.debt_repayment_rate;
+    let service = debt * f.debt_repayment_rate.get();
     let rigid = out_of_pocket + service;
     let from_savings = rigid.min(savings);
     let rest = rigid - from_savings;
-    let borrowed = (rest - f.borrowing_threshold * gross.max(0.0)).max(0.0);
+    let borrowed = (rest - f.borrowing_threshold.get() * gross.max(0.0)).max(0.0);
     let counted = rest - borrowed;
     let net = gross - counted;
     let surplus = net - f.consumption_floor_ratio * ctx.z * size;
@@ -827,7 +833,7 @@ pub fn settle(h: &Household, out_of_pocket: f64, gross: f64, ctx: &YearContext<'
         rigid: counted,
         from_savings,
         borrowed,
-        savings: savings - from_savings + f.saving_rate * surplus.max(0.0),
+        savings: savings - from_savings + f.saving_rate.get() * surplus.max(0.0),
         debt: debt - service + borrowed,
         y: net / size,
     }
@@ -846,7 +852,7 @@ pub fn finish(
     let p = ctx.p;
     let size = f64::from(h.size);
     let program_exit_draw = r.program_exit_draw;
-    let train_draw = r.train_draw < p.policy.motivation.training_rate;
+    let train_draw = r.train_draw < p.policy.motivation.training_rate.get();
 
     if r.detected {
         tally.claimed += r.package.cost();
@@ -932,8 +938,8 @@ pub fn finish(
         }
     }
     if r.detected {
-        let government = mon.budget_per_household;
-        let society = mon.social_fund_per_household;
+        let government = mon.budget_per_household.get();
+        let society = mon.social_fund_per_household.get();
         let gov_share = if government + society > 0.0 {
             government / (government + society)
         } else {
@@ -1009,8 +1015,10 @@ pub fn finish(
     let ind = &p.policy.industry;
     if ind.enabled {
         for (i, prog) in ctx.enrolled(h.programs) {
-            tally.spend(Program::Industry, prog.actor, prog.cost_per_household);
-            if r.programs_failed & (1 << i) != 0 && program_exit_draw < prog.failure_exit_share {
+            tally.spend(Program::Industry, prog.actor, prog.cost_per_household.get());
+            if r.programs_failed & (1 << i) != 0
+                && program_exit_draw < prog.failure_exit_share.get()
+            {
                 h.programs &= !(1 << i);
             }
         }
@@ -1049,14 +1057,14 @@ pub fn finish(
     let mut m = h.m.get();
     let beh = &p.behaviour;
     if beh.neighbours.enabled {
-        m += beh.neighbours.pull * (ctx.village_motivation[h.village as usize] - m);
+        m += beh.neighbours.pull.get() * (ctx.village_motivation[h.village as usize] - m);
     }
     let unconditional = r.dibao > 0.0 || (r.served && r.package.topup > 0.0);
     if unconditional {
         h.support_years = h.support_years.saturating_add(1);
         if beh.dependency.enabled {
             let full = f64::from(beh.dependency.full_after_years);
-            m -= beh.dependency.rate * (f64::from(h.support_years).min(full) / full);
+            m -= beh.dependency.rate.get() * (f64::from(h.support_years).min(full) / full);
         }
     } else {
         h.support_years = 0;
@@ -1064,17 +1072,21 @@ pub fn finish(
     let mo = &p.policy.motivation;
     if mo.enabled && (h.registered() || h.monitored()) {
         let works = r.employed > 0 || (r.served && r.package.job > 0.0);
-        if works && mo.incentive_reward > 0.0 {
+        if works && mo.incentive_reward.get() > 0.0 {
             r.rewarded = true;
-            m += mo.incentive_motivation_gain;
-            tally.spend(Program::Incentives, Actor::Government, mo.incentive_reward);
+            m += mo.incentive_motivation_gain.get();
+            tally.spend(
+                Program::Incentives,
+                Actor::Government,
+                mo.incentive_reward.get(),
+            );
         }
         if h.labour > 0 && train_draw {
             r.trained = true;
             h.skill = (f64::from(h.skill) + mo.training_skill_gain).min(p.population.schooling_max)
                 as f32;
-            m += mo.training_motivation_gain;
-            tally.spend(Program::Training, Actor::Government, mo.training_cost);
+            m += mo.training_motivation_gain.get();
+            tally.spend(Program::Training, Actor::Government, mo.training_cost.get());
         }
     }
     h.m = Share16::new(m);
@@ -1449,7 +1461,7 @@ mod tests {
         let gross = 20000.0;
         let s = settle(&h, 20000.0, gross, &ctx);
         assert_eq!(s.from_savings, 1000.0);
-        let counted = f.borrowing_threshold * gross;
+        let counted = f.borrowing_threshold.get() * gross;
         assert!((s.rigid - counted).abs() < 1e-9);
         assert!((s.borrowed - (19000.0 - counted)).abs() < 1e-9);
         assert!((s.debt - s.borrowed).abs() < 1e-9);

@@ -48,7 +48,9 @@ pub fn medical_cover(
 ) -> MedicalCover {
     let mut rest = bill.max(0.0);
     let basic = match cover.basic {
-        Some(mi) if insured => (mi.reimbursement * (rest - mi.deductible).max(0.0)).min(mi.cap),
+        Some(mi) if insured => {
+            (mi.reimbursement.get() * (rest - mi.deductible.get()).max(0.0)).min(mi.cap.get())
+        }
         _ => 0.0,
     };
     rest -= basic;
@@ -56,20 +58,24 @@ pub fn medical_cover(
         Some(si) if insured => {
             let (ded, rate) = if priority {
                 (
-                    si.deductible * si.priority_deductible_factor,
-                    si.reimbursement + si.priority_bonus,
+                    si.deductible.get() * si.priority_deductible_factor.get(),
+                    si.reimbursement.get() + si.priority_bonus.get(),
                 )
             } else {
-                (si.deductible, si.reimbursement)
+                (si.deductible.get(), si.reimbursement.get())
             };
             let paid = rate * (rest - ded).max(0.0);
-            if priority { paid } else { paid.min(si.cap) }
+            if priority {
+                paid
+            } else {
+                paid.min(si.cap.get())
+            }
         }
         _ => 0.0,
     };
     rest -= serious;
     let assistance = match cover.assistance {
-        Some(ma) if dibao => (ma.reimbursement * rest).min(ma.cap),
+        Some(ma) if dibao => (ma.reimbursement.get() * rest).min(ma.cap.get()),
         _ => 0.0,
     };
     rest -= assistance;
@@ -127,9 +133,9 @@ pub fn dibao(
 ) -> DibaoDecision {
     let eligible = assessed < standard;
     let enrolled = if eligible {
-        enrolled_before || access < d.coverage
+        enrolled_before || access < d.coverage.get()
     } else {
-        assessed < d.inclusion_band * standard && draw < d.inclusion_error
+        assessed < d.inclusion_band * standard && draw < d.inclusion_error.get()
     };
     if !enrolled {
         return DibaoDecision {
@@ -139,8 +145,8 @@ pub fn dibao(
         };
     }
     let per_person = match d.mode {
-        DibaoMode::Gap if eligible => (standard - assessed).max(d.fixed_amount),
-        _ => d.fixed_amount,
+        DibaoMode::Gap if eligible => (standard - assessed).max(d.fixed_amount.get()),
+        _ => d.fixed_amount.get(),
     };
     DibaoDecision {
         enrolled,
@@ -166,11 +172,11 @@ pub fn agricultural_insurance(
     expected_output: f64,
     loss_share: f64,
 ) -> AgriCover {
-    let premium = a.premium_rate * expected_output;
+    let premium = a.premium_rate.get() * expected_output;
     AgriCover {
-        farmer_premium: premium * a.farmer_premium_share,
-        subsidy: premium * (1.0 - a.farmer_premium_share),
-        indemnity: a.indemnity * (loss_share - a.deductible).max(0.0) * expected_output,
+        farmer_premium: premium * a.farmer_premium_share.get(),
+        subsidy: premium * (1.0 - a.farmer_premium_share.get()),
+        indemnity: a.indemnity.get() * (loss_share - a.deductible.get()).max(0.0) * expected_output,
     }
 }
 
@@ -186,9 +192,11 @@ pub struct EffectiveMonitoring {
 /// Data sharing recovers `data_sharing_detection_gain` of missed detections and cuts
 /// `data_sharing_lag_cut` of the lag, both in proportion to `data_sharing`.
 pub fn effective_monitoring(m: &Monitoring) -> EffectiveMonitoring {
-    let detection = m.detection_rate
-        + (1.0 - m.detection_rate) * m.data_sharing * m.data_sharing_detection_gain;
-    let lag = m.response_lag * (1.0 - m.data_sharing * m.data_sharing_lag_cut);
+    let detection = m.detection_rate.get()
+        + (1.0 - m.detection_rate.get())
+            * m.data_sharing.get()
+            * m.data_sharing_detection_gain.get();
+    let lag = m.response_lag.get() * (1.0 - m.data_sharing.get() * m.data_sharing_lag_cut.get());
     EffectiveMonitoring {
         detection: detection.clamp(0.0, 1.0),
         lag: lag.clamp(0.0, 1.0),
@@ -233,13 +241,13 @@ pub fn package(
     wage_growth: f64,
 ) -> Package {
     let reach = if late { 1.0 - lag } else { 1.0 };
-    let topup = m.topup_share * gap.max(0.0) * reach;
+    let topup = m.topup_share.get() * gap.max(0.0) * reach;
     let job = if m.public_jobs && idle > 0 {
-        m.public_job_wage * wage_growth
+        m.public_job_wage.get() * wage_growth
     } else {
         0.0
     };
-    let conditional_share = motivation.map_or(0.0, |p| p.conditional_share);
+    let conditional_share = motivation.map_or(0.0, |p| p.conditional_share.get());
     let conditional = if works || job > 0.0 {
         topup * conditional_share
     } else {
@@ -249,7 +257,7 @@ pub fn package(
         topup: topup * (1.0 - conditional_share),
         conditional,
         job,
-        medical: m.medical_assistance_share * out_of_pocket.max(0.0) * reach,
+        medical: m.medical_assistance_share.get() * out_of_pocket.max(0.0) * reach,
     }
 }
 
@@ -292,9 +300,9 @@ mod tests {
     fn basic_insurance_pays_share_above_deductible_up_to_cap() {
         let p = base();
         let mut mi = p.policy.social_security.medical_insurance.clone();
-        mi.deductible = 1000.0;
-        mi.reimbursement = 0.6;
-        mi.cap = 5000.0;
+        mi.deductible = 1000.0.try_into().unwrap();
+        mi.reimbursement = 0.6.try_into().unwrap();
+        mi.cap = 5000.0.try_into().unwrap();
         let cover = HealthCover {
             basic: Some(&mi),
             serious: None,
@@ -315,11 +323,11 @@ mod tests {
     fn serious_illness_priority_halves_deductible_and_lifts_cap() {
         let p = base();
         let mut si = p.policy.social_security.serious_illness.clone();
-        si.deductible = 10000.0;
-        si.reimbursement = 0.6;
-        si.cap = 1000.0;
-        si.priority_deductible_factor = 0.5;
-        si.priority_bonus = 0.05;
+        si.deductible = 10000.0.try_into().unwrap();
+        si.reimbursement = 0.6.try_into().unwrap();
+        si.cap = 1000.0.try_into().unwrap();
+        si.priority_deductible_factor = 0.5.try_into().unwrap();
+        si.priority_bonus = 0.05.try_into().unwrap();
         let cover = HealthCover {
             basic: None,
             serious: Some(&si),
@@ -341,7 +349,7 @@ mod tests {
             assistance: Some(&ma),
         };
         let yes = medical_cover(10000.0, &cover, true, false, true);
-        assert!((yes.assistance - ma.reimbursement * 10000.0).abs() < 1e-9);
+        assert!((yes.assistance - ma.reimbursement.get() * 10000.0).abs() < 1e-9);
         let no = medical_cover(10000.0, &cover, true, false, false);
         assert_eq!(no.assistance, 0.0);
     }
@@ -350,9 +358,9 @@ mod tests {
     fn dibao_fills_gap_only_for_covered() {
         let mut d = base().policy.social_security.dibao;
         d.mode = DibaoMode::Gap;
-        d.fixed_amount = 100.0;
-        d.coverage = 0.8;
-        d.inclusion_error = 0.0;
+        d.fixed_amount = 100.0.try_into().unwrap();
+        d.coverage = 0.8.try_into().unwrap();
+        d.inclusion_error = 0.0.try_into().unwrap();
         let covered = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.5, 0.5);
         assert!(covered.enrolled && covered.eligible);
         assert!((covered.payment - 8000.0).abs() < 1e-9);
@@ -388,10 +396,10 @@ mod tests {
     #[test]
     fn agricultural_insurance_pays_above_deductible() {
         let mut a = base().policy.social_security.agricultural_insurance;
-        a.indemnity = 0.4;
-        a.deductible = 0.1;
-        a.premium_rate = 0.05;
-        a.farmer_premium_share = 0.2;
+        a.indemnity = 0.4.try_into().unwrap();
+        a.deductible = 0.1.try_into().unwrap();
+        a.premium_rate = 0.05.try_into().unwrap();
+        a.farmer_premium_share = 0.2.try_into().unwrap();
         let c = agricultural_insurance(&a, 10000.0, 0.5);
         assert!((c.indemnity - 1600.0).abs() < 1e-9);
         assert!((c.farmer_premium - 100.0).abs() < 1e-9);
@@ -419,14 +427,14 @@ mod tests {
     #[test]
     fn data_sharing_raises_detection_and_cuts_lag() {
         let mut m = base().policy.monitoring;
-        m.detection_rate = 0.5;
-        m.response_lag = 0.4;
-        m.data_sharing = 0.0;
+        m.detection_rate = 0.5.try_into().unwrap();
+        m.response_lag = 0.4.try_into().unwrap();
+        m.data_sharing = 0.0.try_into().unwrap();
         let none = effective_monitoring(&m);
         assert!((none.detection - 0.5).abs() < 1e-12 && (none.lag - 0.4).abs() < 1e-12);
-        m.data_sharing = 1.0;
-        m.data_sharing_detection_gain = 0.5;
-        m.data_sharing_lag_cut = 0.5;
+        m.data_sharing = 1.0.try_into().unwrap();
+        m.data_sharing_detection_gain = 0.5.try_into().unwrap();
+        m.data_sharing_lag_cut = 0.5.try_into().unwrap();
         let full = effective_monitoring(&m);
         assert!((full.detection - 0.75).abs() < 1e-12);
         assert!((full.lag - 0.2).abs() < 1e-12);
@@ -436,12 +444,12 @@ mod tests {
     fn package_lag_and_conditional_share() {
         let p = base();
         let mut m = p.policy.monitoring.clone();
-        m.topup_share = 0.5;
+        m.topup_share = 0.5.try_into().unwrap();
         m.public_jobs = true;
-        m.public_job_wage = 6000.0;
-        m.medical_assistance_share = 0.5;
+        m.public_job_wage = 6000.0.try_into().unwrap();
+        m.medical_assistance_share = 0.5.try_into().unwrap();
         let mut mo = p.policy.motivation.clone();
-        mo.conditional_share = 0.5;
+        mo.conditional_share = 0.5.try_into().unwrap();
         let pk = package(&m, Some(&mo), 0.2, 4000.0, 1000.0, true, 1, false, 1.0);
         assert!((pk.topup - 800.0).abs() < 1e-9);
         assert!(

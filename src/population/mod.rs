@@ -272,7 +272,7 @@ pub fn villages(p: &Params, replication: u32) -> Vec<Village> {
                 0,
             );
             Village {
-                dry: rng::uniform(&mut s) < p.population.dry_village_share,
+                dry: rng::uniform(&mut s) < p.population.dry_village_share.get(),
             }
         })
         .collect()
@@ -286,7 +286,7 @@ pub fn employment_probability(p: &Params, skill: f64, m: f64) -> f64 {
 /// The log-odds of the base employment rate, which [`employment_probability_at`] takes
 /// so that the engine computes it once a year rather than once a household.
 pub fn employment_base_logit(p: &Params) -> f64 {
-    let base = p.income.employment_base;
+    let base = p.income.employment_base.get();
     (base / (1.0 - base)).ln()
 }
 
@@ -294,15 +294,15 @@ pub fn employment_base_logit(p: &Params) -> f64 {
 #[inline]
 pub fn employment_probability_at(p: &Params, base_logit: f64, skill: f64, m: f64) -> f64 {
     let inc = &p.income;
-    if inc.employment_base >= 1.0 {
+    if inc.employment_base.get() >= 1.0 {
         return 1.0;
     }
-    if inc.employment_base <= 0.0 {
+    if inc.employment_base.get() <= 0.0 {
         return 0.0;
     }
     let logit = base_logit
         + inc.employment_schooling_effect * (skill - p.population.schooling_mean)
-        + inc.employment_motivation_effect * (m - p.population.motivation_reference);
+        + inc.employment_motivation_effect * (m - p.population.motivation_reference.get());
     1.0 / (1.0 + (-logit).exp())
 }
 
@@ -405,9 +405,9 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
     let n_alpha = rng::normal(&mut s);
     let n_u = rng::normal(&mut s);
 
-    let group = if u_group < pop.lifted_share {
+    let group = if u_group < pop.lifted_share.get() {
         Group::Lifted
-    } else if u_group < pop.lifted_share + pop.marginal_share {
+    } else if u_group < pop.lifted_share.get() + pop.marginal_share.get() {
         Group::Marginal
     } else {
         Group::Other
@@ -418,12 +418,12 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
     let size = (1 + poisson((pop.household_size_mean - 1.0).max(0.0), u_size)).min(12);
     let head_age = (pop.head_age_mean + pop.head_age_sd * n_age).clamp(18.0, 95.0);
     // A head under pension age works.
-    let mut labour = binomial(size, pop.labour_share, u_labour)
+    let mut labour = binomial(size, pop.labour_share.get(), u_labour)
         .max(u32::from(head_age < p.demography.elderly_age));
     let elderly = if head_age >= p.demography.elderly_age {
-        1 + u32::from(u_elderly < pop.elderly_spouse_share && size >= 2)
+        1 + u32::from(u_elderly < pop.elderly_spouse_share.get() && size >= 2)
     } else {
-        u32::from(u_elderly < pop.elderly_parent_share && size >= 3)
+        u32::from(u_elderly < pop.elderly_parent_share.get() && size >= 3)
     };
     let mut skill = pop.schooling_mean + pop.schooling_sd * n_skill
         - if registered {
@@ -433,25 +433,28 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         };
     let (chronic_p, disabled_p) = if registered {
         (
-            pop.chronic_share_registered,
-            pop.disability_share_registered,
+            pop.chronic_share_registered.get(),
+            pop.disability_share_registered.get(),
         )
     } else {
-        (pop.chronic_share_other, pop.disability_share_other)
+        (
+            pop.chronic_share_other.get(),
+            pop.disability_share_other.get(),
+        )
     };
     let mut chronic = u32::from(u_chronic < chronic_p);
     let mut disabled = u32::from(u_disabled < disabled_p);
     let sigma_l = pop.land_sigma;
     let land = pop.land_mean * (sigma_l * n_land - sigma_l * sigma_l / 2.0).exp();
     let mut irrigated = if dry {
-        pop.irrigated_share_dry
+        pop.irrigated_share_dry.get()
     } else {
-        pop.irrigated_share_plain
+        pop.irrigated_share_plain.get()
     };
     let sigma_a = pop.assets_sigma;
-    let mut assets = pop.assets_mean * (sigma_a * n_assets - sigma_a * sigma_a / 2.0).exp();
+    let mut assets = pop.assets_mean.get() * (sigma_a * n_assets - sigma_a * sigma_a / 2.0).exp();
     // Exponential savings: many households hold little.
-    let savings = -pop.savings_mean * (1.0 - u_savings).ln();
+    let savings = -pop.savings_mean.get() * (1.0 - u_savings).ln();
     let shift = match group {
         Group::Lifted => pop.lifted_income_shift,
         Group::Marginal => pop.marginal_income_shift,
@@ -485,24 +488,24 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         let fx = &pop.cause_effects;
         match pop.causes.shares()[usize::from(cause)].0 {
             "illness" => chronic = chronic.max(fx.illness_chronic_members),
-            "funds" => assets *= fx.funds_assets_factor,
+            "funds" => assets *= fx.funds_assets_factor.get(),
             "skills" => skill -= fx.skills_schooling_gap,
             "labour" => labour = labour.saturating_sub(fx.labour_units_lost),
             "disability" => {
                 disabled = disabled.max(fx.disability_members);
                 labour = labour.saturating_sub(fx.disability_members);
             }
-            "disaster" => irrigated *= fx.disaster_irrigated_factor,
-            "infrastructure" => irrigated *= fx.infrastructure_irrigated_factor,
-            "motivation" => motivation_scale = fx.motivation_factor,
+            "disaster" => irrigated *= fx.disaster_irrigated_factor.get(),
+            "infrastructure" => irrigated *= fx.infrastructure_irrigated_factor.get(),
+            "motivation" => motivation_scale = fx.motivation_factor.get(),
             // Schooling costs: see docs/model.md for why they leave no lasting mark.
             _ => {}
         }
     }
     let m_mean = if registered {
-        pop.motivation_mean_registered
+        pop.motivation_mean_registered.get()
     } else {
-        pop.motivation_mean_other
+        pop.motivation_mean_other.get()
     };
     let m = beta(&mut s, m_mean, pop.motivation_concentration) * motivation_scale;
 
@@ -515,9 +518,9 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
     let key = rng::mix(p.simulation.seed ^ rng::mix(u64::from(replication) ^ rng::mix(id)));
     for (i, (name, prog)) in p.policy.industry.programs.iter().enumerate() {
         let coverage = if registered {
-            prog.coverage_registered
+            prog.coverage_registered.get()
         } else {
-            prog.coverage_other
+            prog.coverage_other.get()
         };
         let draw = (rng::mix(key ^ rng::name_id(name)) >> 11) as f64 / (1u64 << 53) as f64;
         if draw < coverage {
@@ -569,13 +572,21 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
         sum_squared_gap: 0.0,
     };
     h.set_registered(registered);
-    h.set_medical_insured(u_med < p.policy.social_security.medical_insurance.participation);
+    h.set_medical_insured(
+        u_med
+            < p.policy
+                .social_security
+                .medical_insurance
+                .participation
+                .get(),
+    );
     h.set_agri_insured(
         u_agri
             < p.policy
                 .social_security
                 .agricultural_insurance
-                .participation,
+                .participation
+                .get(),
     );
     h
 }
@@ -630,6 +641,7 @@ pub fn household_from_row(
 mod tests {
     use super::*;
     use crate::scenario::Scenario;
+    use crate::scenario::params::Probability;
 
     #[test]
     fn powi_gives_the_bits_of_f64_powi() {
@@ -744,7 +756,7 @@ mod tests {
         let share = lifted as f64 / n as f64;
         // sd ~ 0.0028
         assert!(
-            (share - s.params.population.lifted_share).abs() < 0.012,
+            (share - s.params.population.lifted_share.get()).abs() < 0.012,
             "{share}"
         );
     }
@@ -764,14 +776,14 @@ mod tests {
             &mut c.infrastructure,
             &mut c.motivation,
         ] {
-            *share = 0.0;
+            *share = Probability::ZERO;
         }
         match cause {
-            "funds" => c.funds = 1.0,
-            "skills" => c.skills = 1.0,
-            "labour" => c.labour = 1.0,
-            "schooling" => c.schooling = 1.0,
-            "motivation" => c.motivation = 1.0,
+            "funds" => c.funds = Probability::ONE,
+            "skills" => c.skills = Probability::ONE,
+            "labour" => c.labour = Probability::ONE,
+            "schooling" => c.schooling = Probability::ONE,
+            "motivation" => c.motivation = Probability::ONE,
             _ => unreachable!("{cause}"),
         }
         p
@@ -789,15 +801,15 @@ mod tests {
         let neutral = |cause: &str| {
             let mut p = all_with_cause(cause);
             let fx = &mut p.population.cause_effects;
-            fx.funds_assets_factor = 1.0;
+            fx.funds_assets_factor = 1.0.try_into().unwrap();
             fx.skills_schooling_gap = 0.0;
             fx.labour_units_lost = 0;
-            fx.motivation_factor = 1.0;
+            fx.motivation_factor = 1.0.try_into().unwrap();
             p
         };
         // Lack of funds: assets are the stated share of the same household's draw.
         let mut p = all_with_cause("funds");
-        p.population.cause_effects.funds_assets_factor = 0.25;
+        p.population.cause_effects.funds_assets_factor = 0.25.try_into().unwrap();
         let (with, without) = (registered(&p), registered(&neutral("funds")));
         assert!(with.len() > 40);
         for (a, b) in with.iter().zip(&without) {
@@ -827,7 +839,7 @@ mod tests {
         }
         // Own lack of motivation: the stated share of the draw.
         let mut p = all_with_cause("motivation");
-        p.population.cause_effects.motivation_factor = 0.5;
+        p.population.cause_effects.motivation_factor = 0.5.try_into().unwrap();
         for (a, b) in registered(&p)
             .iter()
             .zip(&registered(&neutral("motivation")))

@@ -11,13 +11,13 @@ pub mod error;
 pub mod households;
 pub mod params;
 pub mod tree;
+pub mod units;
 mod validate;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Deserialize;
 use toml::Value;
 
 pub use error::{Origin, ScenarioError};
@@ -615,9 +615,31 @@ fn describe(value: &Value) -> String {
 /// Build typed parameters from a complete flat map, checking ranges.
 fn params_of(values: &Flat) -> Result<Params, ScenarioError> {
     let table = tree::unflatten(values.iter().map(|(k, l)| (k, &l.value)));
-    let params = Params::deserialize(Value::Table(table)).map_err(|e| ScenarioError::Syntax {
-        at: Origin::flag("scenario"),
-        message: e.to_string(),
+    // A value its type refuses (a probability above 1, negative money) is named by its
+    // dotted key, found from the path serde was at, and by where it was set.
+    let params: Params = serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| {
+        let key = e
+            .path()
+            .iter()
+            .map(|segment| match segment {
+                serde_path_to_error::Segment::Map { key } => key.clone(),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(".");
+        let rule = e.inner().message().trim().to_string();
+        match values.get(&key) {
+            Some(leaf) => ScenarioError::OutOfRange {
+                at: leaf.origin.clone(),
+                key,
+                value: value_text(&leaf.value),
+                rule,
+            },
+            None => ScenarioError::Syntax {
+                at: Origin::flag("scenario"),
+                message: format!("`{key}`: {rule}"),
+            },
+        }
     })?;
     validate::check(&params, &|key: &str| {
         values

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::units::{Money, Probability};
+
 /// All parameters in force in one year.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -90,25 +92,25 @@ pub struct Population {
     /// A households CSV to load instead of drawing households; empty for synthetic.
     pub source: String,
     /// Share of households registered and lifted out of poverty before the start.
-    pub lifted_share: f64,
+    pub lifted_share: Probability,
     /// Share of never-registered marginal households (income between `z` and `tau`).
-    pub marginal_share: f64,
+    pub marginal_share: Probability,
     /// Share of villages on dry mountain terrain (the rest irrigated plain).
-    pub dry_village_share: f64,
+    pub dry_village_share: Probability,
     /// Mean household size (persons).
     pub household_size_mean: f64,
     /// Share of members who are working-age, able-bodied adults.
-    pub labour_share: f64,
+    pub labour_share: Probability,
     /// Mean age of the household head.
     pub head_age_mean: f64,
     /// Standard deviation of the head's age.
     pub head_age_sd: f64,
     /// Probability that a household of two or more with a head of pension age has a
     /// second elderly member.
-    pub elderly_spouse_share: f64,
+    pub elderly_spouse_share: Probability,
     /// Probability that a household of three or more with a younger head has an
     /// elderly member (a parent of the head).
-    pub elderly_parent_share: f64,
+    pub elderly_parent_share: Probability,
     /// Mean years of schooling of the working members.
     pub schooling_mean: f64,
     /// Most years of schooling (or skill, after training) a household can have.
@@ -118,27 +120,27 @@ pub struct Population {
     /// Schooling deficit of registered households (years).
     pub registered_schooling_gap: f64,
     /// Probability that a registered household has a chronically ill member.
-    pub chronic_share_registered: f64,
+    pub chronic_share_registered: Probability,
     /// Probability that another household has a chronically ill member.
-    pub chronic_share_other: f64,
+    pub chronic_share_other: Probability,
     /// Probability that a registered household has a disabled member.
-    pub disability_share_registered: f64,
+    pub disability_share_registered: Probability,
     /// Probability that another household has a disabled member.
-    pub disability_share_other: f64,
+    pub disability_share_other: Probability,
     /// Mean cultivated land per household (mu).
     pub land_mean: f64,
     /// Log-normal sigma of land.
     pub land_sigma: f64,
     /// Irrigated share of land in irrigated villages.
-    pub irrigated_share_plain: f64,
+    pub irrigated_share_plain: Probability,
     /// Irrigated share of land in dry mountain villages.
-    pub irrigated_share_dry: f64,
+    pub irrigated_share_dry: Probability,
     /// Mean productive assets, livestock and equipment (CNY).
-    pub assets_mean: f64,
+    pub assets_mean: Money,
     /// Log-normal sigma of assets.
     pub assets_sigma: f64,
     /// Mean initial savings (CNY).
-    pub savings_mean: f64,
+    pub savings_mean: Money,
     /// Standard deviation of the permanent log-income effect.
     pub permanent_sd: f64,
     /// Log-income shift of lifted households relative to ordinary ones.
@@ -146,14 +148,14 @@ pub struct Population {
     /// Log-income shift of marginal households relative to ordinary ones.
     pub marginal_income_shift: f64,
     /// Mean motivation of registered households.
-    pub motivation_mean_registered: f64,
+    pub motivation_mean_registered: Probability,
     /// Mean motivation of other households.
-    pub motivation_mean_other: f64,
+    pub motivation_mean_other: Probability,
     /// Beta concentration (alpha + beta) of motivation.
     pub motivation_concentration: f64,
     /// The motivation at which `income.employment_base` and a program's income apply;
     /// more motivation raises them, less lowers them.
-    pub motivation_reference: f64,
+    pub motivation_reference: Probability,
     /// Main causes of poverty among registered households (shares summing to 1).
     pub causes: PovertyCauses,
     /// How the recorded main cause shapes a registered household when it is drawn.
@@ -171,7 +173,7 @@ pub struct CauseEffects {
     /// Illness: at least this many chronically ill members.
     pub illness_chronic_members: u32,
     /// Lack of funds: productive assets are this share of the draw.
-    pub funds_assets_factor: f64,
+    pub funds_assets_factor: Probability,
     /// Lack of skills: years of schooling fewer than the draw.
     pub skills_schooling_gap: f64,
     /// Lack of labour: labour units fewer than the draw.
@@ -180,12 +182,12 @@ pub struct CauseEffects {
     /// (the recorded disability keeps them from work).
     pub disability_members: u32,
     /// Disaster: irrigated share of land is this share of the village's.
-    pub disaster_irrigated_factor: f64,
+    pub disaster_irrigated_factor: Probability,
     /// Water, land or transport: irrigated share of land is this share of the
     /// village's.
-    pub infrastructure_irrigated_factor: f64,
+    pub infrastructure_irrigated_factor: Probability,
     /// Own lack of motivation: motivation is this share of the draw.
-    pub motivation_factor: f64,
+    pub motivation_factor: Probability,
 }
 
 /// `[population.causes]`: the main cause of poverty recorded for a registered household.
@@ -193,38 +195,38 @@ pub struct CauseEffects {
 #[serde(deny_unknown_fields)]
 pub struct PovertyCauses {
     /// Illness.
-    pub illness: f64,
+    pub illness: Probability,
     /// Lack of funds.
-    pub funds: f64,
+    pub funds: Probability,
     /// Lack of skills.
-    pub skills: f64,
+    pub skills: Probability,
     /// Lack of labour.
-    pub labour: f64,
+    pub labour: Probability,
     /// Disability.
-    pub disability: f64,
+    pub disability: Probability,
     /// Schooling costs.
-    pub schooling: f64,
+    pub schooling: Probability,
     /// Disaster.
-    pub disaster: f64,
+    pub disaster: Probability,
     /// Water, land or transport conditions.
-    pub infrastructure: f64,
+    pub infrastructure: Probability,
     /// Own lack of motivation.
-    pub motivation: f64,
+    pub motivation: Probability,
 }
 
 impl PovertyCauses {
     /// The shares in a fixed order, with their key names.
     pub fn shares(&self) -> [(&'static str, f64); 9] {
         [
-            ("illness", self.illness),
-            ("funds", self.funds),
-            ("skills", self.skills),
-            ("labour", self.labour),
-            ("disability", self.disability),
-            ("schooling", self.schooling),
-            ("disaster", self.disaster),
-            ("infrastructure", self.infrastructure),
-            ("motivation", self.motivation),
+            ("illness", self.illness.get()),
+            ("funds", self.funds.get()),
+            ("skills", self.skills.get()),
+            ("labour", self.labour.get()),
+            ("disability", self.disability.get()),
+            ("schooling", self.schooling.get()),
+            ("disaster", self.disaster.get()),
+            ("infrastructure", self.infrastructure.get()),
+            ("motivation", self.motivation.get()),
         ]
     }
 }
@@ -236,26 +238,26 @@ pub struct Income {
     /// Nominal growth of wages, farm revenue and transfers per year.
     pub nominal_growth: f64,
     /// Net farm revenue per irrigated mu (CNY, start year).
-    pub farm_net_per_mu_irrigated: f64,
+    pub farm_net_per_mu_irrigated: Money,
     /// Net farm revenue per dry mu (CNY, start year).
-    pub farm_net_per_mu_dry: f64,
+    pub farm_net_per_mu_dry: Money,
     /// Mean annual earnings of an employed labour unit (CNY, start year).
-    pub wage_mean: f64,
+    pub wage_mean: Money,
     /// Log-normal sigma of a household's wage draw.
     pub wage_sigma: f64,
     /// Employment probability of a labour unit at mean schooling and at
     /// `population.motivation_reference`.
-    pub employment_base: f64,
+    pub employment_base: Probability,
     /// Logit effect of one year of schooling on employment.
     pub employment_schooling_effect: f64,
     /// Logit effect of motivation (0 to 1) on employment.
     pub employment_motivation_effect: f64,
     /// Annual probability that a held job ends.
-    pub job_separation: f64,
+    pub job_separation: Probability,
     /// Annual net return on productive assets.
     pub asset_return: f64,
     /// Other per-capita transfers (land and ecological subsidies), CNY.
-    pub other_transfers_per_capita: f64,
+    pub other_transfers_per_capita: Money,
 }
 
 /// `[demography]`: light demographic change.
@@ -267,9 +269,9 @@ pub struct Demography {
     /// Head's age from which a labour unit may retire each year.
     pub retirement_age: f64,
     /// Annual probability that a labour unit retires past `retirement_age`.
-    pub retirement_probability: f64,
+    pub retirement_probability: Probability,
     /// Annual probability that a member enters working age.
-    pub labour_entry_probability: f64,
+    pub labour_entry_probability: Probability,
     /// Head's age at which the next generation takes over.
     pub succession_age: f64,
     /// Age of the new head at succession.
@@ -285,13 +287,13 @@ pub struct Finance {
     /// Switch; when off every rigid expenditure is paid from the year's income.
     pub enabled: bool,
     /// Share of income above the consumption floor that is saved.
-    pub saving_rate: f64,
+    pub saving_rate: Probability,
     /// Consumption floor as a multiple of the poverty line per person.
     pub consumption_floor_ratio: f64,
     /// Share of gross income beyond which rigid spending is borrowed.
-    pub borrowing_threshold: f64,
+    pub borrowing_threshold: Probability,
     /// Share of outstanding debt repaid each year.
-    pub debt_repayment_rate: f64,
+    pub debt_repayment_rate: Probability,
 }
 
 /// `[shocks]`: everything that can go wrong.
@@ -339,7 +341,7 @@ pub struct Illness {
     /// Switch.
     pub enabled: bool,
     /// Annual probability of a serious illness for a head aged 50 without chronic illness.
-    pub probability: f64,
+    pub probability: Probability,
     /// Relative rise of the probability per year of the head's age above `age_pivot`.
     pub age_slope: f64,
     /// The head's age above which the probability rises.
@@ -347,17 +349,17 @@ pub struct Illness {
     /// Multiplier of the probability when a member is chronically ill.
     pub chronic_multiplier: f64,
     /// Median cost of a serious illness (CNY).
-    pub cost_median: f64,
+    pub cost_median: Money,
     /// Log-normal sigma of the cost.
     pub cost_sigma: f64,
     /// Probability that a case takes a labour unit out of work.
-    pub labour_loss_probability: f64,
+    pub labour_loss_probability: Probability,
     /// Years the labour unit stays out of work (this year included).
     pub labour_loss_years: u32,
     /// Probability that a case becomes chronic.
-    pub chronic_onset_probability: f64,
+    pub chronic_onset_probability: Probability,
     /// Recurring annual cost per chronically ill member (CNY).
-    pub chronic_annual_cost: f64,
+    pub chronic_annual_cost: Money,
 }
 
 /// A village-wide natural hazard (`[shocks.drought]`, `hail`, `frost`, `sandstorm`).
@@ -367,19 +369,19 @@ pub struct Hazard {
     /// Switch.
     pub enabled: bool,
     /// Annual probability for a dry mountain village.
-    pub probability_dry: f64,
+    pub probability_dry: Probability,
     /// Annual probability for an irrigated village.
-    pub probability_irrigated: f64,
+    pub probability_irrigated: Probability,
     /// Mean share of farm output lost in a hit dry village.
-    pub loss_mean_dry: f64,
+    pub loss_mean_dry: Probability,
     /// Mean share of farm output lost in a hit irrigated village.
-    pub loss_mean_irrigated: f64,
+    pub loss_mean_irrigated: Probability,
     /// Beta concentration (alpha + beta) of the village loss share.
     pub loss_concentration: f64,
     /// Share of a hit village's households whose plots are hit.
-    pub affected_share: f64,
+    pub affected_share: Probability,
     /// Share of livestock and equipment returns lost by a hit household.
-    pub livestock_loss: f64,
+    pub livestock_loss: Probability,
 }
 
 /// `[shocks.job_loss]`: a year when migrant jobs collapse (as in 2020).
@@ -389,9 +391,9 @@ pub struct JobLoss {
     /// Switch.
     pub enabled: bool,
     /// Annual probability of a county-wide job collapse.
-    pub probability: f64,
+    pub probability: Probability,
     /// Multiplier of the probabilities of keeping and finding a job in a collapse year.
-    pub employment_multiplier: f64,
+    pub employment_multiplier: Probability,
 }
 
 /// `[shocks.price]`: a county-wide log-normal farm price shock.
@@ -467,7 +469,7 @@ pub struct Monitoring {
     /// Monitoring threshold `tau` as a multiple of the poverty line.
     pub threshold_ratio: f64,
     /// Out-of-pocket medical cost or disaster loss (CNY, start year) that flags a household.
-    pub shock_threshold: f64,
+    pub shock_threshold: Money,
     /// Whether income under `tau` identifies a household only together with a risk of
     /// (re)entering poverty, as the three groups are defined (脱贫不稳定户、边缘易致贫户:
     /// 存在返贫致贫风险): a labour unit or a job lost, a failed program, rigid spending
@@ -477,28 +479,28 @@ pub struct Monitoring {
     pub identify_on_risk: bool,
     /// Out-of-pocket medical cost plus disaster loss, as a share of the year's gross
     /// income, that counts as a risk (刚性支出较大, 因病因灾).
-    pub risk_loss_share: f64,
+    pub risk_loss_share: Probability,
     /// Fall of the register's per-capita income from last year, as a share, that
     /// counts as a risk (收入大幅缩减).
-    pub risk_income_fall: f64,
+    pub risk_income_fall: Probability,
     /// Probability that an at-risk household is detected in the year.
-    pub detection_rate: f64,
+    pub detection_rate: Probability,
     /// Share of the year's loss that support no longer reaches for a newly detected household.
-    pub response_lag: f64,
+    pub response_lag: Probability,
     /// Data sharing between departments, 0 to 1 (coordination).
-    pub data_sharing: f64,
+    pub data_sharing: Probability,
     /// Share of missed detections that full data sharing recovers.
-    pub data_sharing_detection_gain: f64,
+    pub data_sharing_detection_gain: Probability,
     /// Share of the response lag that full data sharing removes.
-    pub data_sharing_lag_cut: f64,
+    pub data_sharing_lag_cut: Probability,
     /// Targeted top-up, as a share of the gap to `tau`.
-    pub topup_share: f64,
+    pub topup_share: Probability,
     /// Whether an idle labour unit is offered a public-welfare job.
     pub public_jobs: bool,
     /// Annual wage of a public-welfare job (CNY, start year).
-    pub public_job_wage: f64,
+    pub public_job_wage: Money,
     /// Extra medical assistance: share of remaining out-of-pocket cost covered.
-    pub medical_assistance_share: f64,
+    pub medical_assistance_share: Probability,
     /// Industry program a detected household not yet enrolled joins next year ("" for none).
     pub enrol_program: String,
     /// Consecutive year-ends with income above `tau` (and no large rigid spending)
@@ -514,9 +516,9 @@ pub struct Monitoring {
     /// Government budget for support packages per household of the county (CNY per
     /// year). It sizes the packages: when the detected households' full packages cost
     /// more, every package is paid in the same proportion.
-    pub budget_per_household: f64,
+    pub budget_per_household: Money,
     /// Social funds (paired assistance, charity) added to the budget per household.
-    pub social_fund_per_household: f64,
+    pub social_fund_per_household: Money,
 }
 
 /// `[policy.industry]`: industry programs and their mechanism.
@@ -526,7 +528,7 @@ pub struct Industry {
     /// Switch.
     pub enabled: bool,
     /// Share of program failure risk removed by risk-sharing contracts (coordination).
-    pub risk_sharing: f64,
+    pub risk_sharing: Probability,
     /// Programs by name.
     pub programs: BTreeMap<String, Program>,
 }
@@ -574,23 +576,23 @@ pub struct Program {
     /// Who runs and pays for the program.
     pub actor: Actor,
     /// Initial enrolment among registered households.
-    pub coverage_registered: f64,
+    pub coverage_registered: Probability,
     /// Initial enrolment among other households.
-    pub coverage_other: f64,
+    pub coverage_other: Probability,
     /// Mean annual income to an enrolled household (CNY, start year).
-    pub income_mean: f64,
+    pub income_mean: Money,
     /// Log-normal sigma of a household's program income.
     pub income_sigma: f64,
     /// Effect of motivation on program income: multiplier `1 + effect * (m - 0.5)`.
     pub motivation_effect: f64,
     /// Annual cost per enrolled household (CNY).
-    pub cost_per_household: f64,
+    pub cost_per_household: Money,
     /// Annual county-wide probability that the program fails.
-    pub failure_probability: f64,
+    pub failure_probability: Probability,
     /// Share of program income kept in a failure year.
-    pub failure_income_share: f64,
+    pub failure_income_share: Probability,
     /// Share of enrolled households that leave the program after a failure.
-    pub failure_exit_share: f64,
+    pub failure_exit_share: Probability,
 }
 
 /// `[policy.social_security]`: the safety net.
@@ -620,13 +622,13 @@ pub struct MedicalInsurance {
     /// Switch.
     pub enabled: bool,
     /// Share of households enrolled.
-    pub participation: f64,
+    pub participation: Probability,
     /// Annual deductible (CNY).
-    pub deductible: f64,
+    pub deductible: Money,
     /// Share of cost above the deductible reimbursed.
-    pub reimbursement: f64,
+    pub reimbursement: Probability,
     /// Annual cap on reimbursement (CNY).
-    pub cap: f64,
+    pub cap: Money,
 }
 
 /// `[policy.social_security.serious_illness]`.
@@ -636,15 +638,15 @@ pub struct SeriousIllness {
     /// Switch.
     pub enabled: bool,
     /// Deductible on cost left after basic insurance (CNY).
-    pub deductible: f64,
+    pub deductible: Money,
     /// Share reimbursed above the deductible.
-    pub reimbursement: f64,
+    pub reimbursement: Probability,
     /// Annual cap (CNY); none for priority households.
-    pub cap: f64,
+    pub cap: Money,
     /// Deductible multiplier for dibao and monitored households.
-    pub priority_deductible_factor: f64,
+    pub priority_deductible_factor: Probability,
     /// Extra reimbursement share for dibao and monitored households.
-    pub priority_bonus: f64,
+    pub priority_bonus: Probability,
 }
 
 /// `[policy.social_security.medical_assistance]`.
@@ -654,9 +656,9 @@ pub struct MedicalAssistance {
     /// Switch.
     pub enabled: bool,
     /// Share of remaining out-of-pocket cost paid for dibao households.
-    pub reimbursement: f64,
+    pub reimbursement: Probability,
     /// Annual cap (CNY).
-    pub cap: f64,
+    pub cap: Money,
 }
 
 /// How dibao pays.
@@ -676,19 +678,19 @@ pub struct Dibao {
     /// Switch.
     pub enabled: bool,
     /// Per-person annual standard (CNY, start year).
-    pub standard: f64,
+    pub standard: Money,
     /// Annual growth of the standard.
     pub standard_growth: f64,
     /// Probability that a newly eligible household is enrolled.
-    pub coverage: f64,
+    pub coverage: Probability,
     /// Probability that an ineligible household below `inclusion_band` times the standard is enrolled.
-    pub inclusion_error: f64,
+    pub inclusion_error: Probability,
     /// Upper income band, as a multiple of the standard, for inclusion errors.
     pub inclusion_band: f64,
     /// `gap` or `fixed`.
     pub mode: DibaoMode,
     /// Per-person amount in `fixed` mode, and the floor of the gap payment (CNY).
-    pub fixed_amount: f64,
+    pub fixed_amount: Money,
     /// Weight of the previous assessment in this year's: the assessed income is
     /// `(1 - s) × last year's income + s × last year's assessment`, so that one bad
     /// year moves it only in part (0: last year's income alone).
@@ -702,7 +704,7 @@ pub struct Pension {
     /// Switch.
     pub enabled: bool,
     /// Monthly pension per elderly member (CNY).
-    pub monthly: f64,
+    pub monthly: Money,
 }
 
 /// `[policy.social_security.agricultural_insurance]`.
@@ -712,15 +714,15 @@ pub struct AgriculturalInsurance {
     /// Switch.
     pub enabled: bool,
     /// Share of households insured.
-    pub participation: f64,
+    pub participation: Probability,
     /// Share of the loss above the deductible that is indemnified.
-    pub indemnity: f64,
+    pub indemnity: Probability,
     /// Loss share below which nothing is paid.
-    pub deductible: f64,
+    pub deductible: Probability,
     /// Premium as a share of expected farm output.
-    pub premium_rate: f64,
+    pub premium_rate: Probability,
     /// Share of the premium paid by the farmer (the rest is subsidised).
-    pub farmer_premium_share: f64,
+    pub farmer_premium_share: Probability,
 }
 
 /// `[policy.motivation]`: stimulating internal motivation.
@@ -730,19 +732,19 @@ pub struct MotivationPolicy {
     /// Switch.
     pub enabled: bool,
     /// Share of the monitoring top-up paid as a reward conditional on work (以奖代补).
-    pub conditional_share: f64,
+    pub conditional_share: Probability,
     /// Reward to a registered or monitored household with a working member (CNY).
-    pub incentive_reward: f64,
+    pub incentive_reward: Money,
     /// Motivation gained from a reward.
-    pub incentive_motivation_gain: f64,
+    pub incentive_motivation_gain: Probability,
     /// Annual share of registered and monitored households with labour trained.
-    pub training_rate: f64,
+    pub training_rate: Probability,
     /// Cost per trained household (CNY).
-    pub training_cost: f64,
+    pub training_cost: Money,
     /// Schooling-equivalent years gained by training.
     pub training_skill_gain: f64,
     /// Motivation gained by training.
-    pub training_motivation_gain: f64,
+    pub training_motivation_gain: Probability,
 }
 
 /// `[behaviour]`: how motivation evolves on its own.
@@ -762,7 +764,7 @@ pub struct Dependency {
     /// Switch.
     pub enabled: bool,
     /// Motivation lost per year of unconditional support, at full dependency.
-    pub rate: f64,
+    pub rate: Probability,
     /// Years of consecutive support after which the loss is at its full rate.
     pub full_after_years: u32,
 }
@@ -774,5 +776,5 @@ pub struct Neighbours {
     /// Switch.
     pub enabled: bool,
     /// Share of the distance to the village mean motivation closed each year.
-    pub pull: f64,
+    pub pull: Probability,
 }

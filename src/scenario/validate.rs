@@ -57,14 +57,6 @@ impl Checker<'_> {
         }
     }
 
-    fn prob(&self, key: &str, v: f64) -> Result<(), ScenarioError> {
-        self.range(key, v, 0.0, 1.0, "a probability or share must be in [0, 1]")
-    }
-
-    fn money(&self, key: &str, v: f64) -> Result<(), ScenarioError> {
-        self.range(key, v, 0.0, 1e12, "an amount of money must be >= 0 (CNY)")
-    }
-
     fn nonneg(&self, key: &str, v: f64) -> Result<(), ScenarioError> {
         self.range(key, v, 0.0, 1e6, "must be >= 0")
     }
@@ -153,28 +145,8 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
     )?;
 
     let pop = &p.population;
-    for (k, v) in [
-        ("lifted_share", pop.lifted_share),
-        ("marginal_share", pop.marginal_share),
-        ("dry_village_share", pop.dry_village_share),
-        ("labour_share", pop.labour_share),
-        ("chronic_share_registered", pop.chronic_share_registered),
-        ("chronic_share_other", pop.chronic_share_other),
-        (
-            "disability_share_registered",
-            pop.disability_share_registered,
-        ),
-        ("disability_share_other", pop.disability_share_other),
-        ("irrigated_share_plain", pop.irrigated_share_plain),
-        ("irrigated_share_dry", pop.irrigated_share_dry),
-        ("motivation_mean_registered", pop.motivation_mean_registered),
-        ("elderly_spouse_share", pop.elderly_spouse_share),
-        ("elderly_parent_share", pop.elderly_parent_share),
-        ("motivation_mean_other", pop.motivation_mean_other),
-    ] {
-        c.prob(&format!("population.{k}"), v)?;
-    }
-    if pop.lifted_share + pop.marginal_share > 1.0 {
+    c.nonneg("population.land_mean", pop.land_mean)?;
+    if pop.lifted_share.get() + pop.marginal_share.get() > 1.0 {
         return Err(c.fail_among(
             &[
                 ("population.marginal_share", pop.marginal_share.to_string()),
@@ -226,7 +198,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         20.0,
         "must be in [-20, 20] years",
     )?;
-    c.money("population.land_mean", pop.land_mean)?;
     c.range(
         "population.land_sigma",
         pop.land_sigma,
@@ -234,7 +205,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         5.0,
         "a log-normal sigma must be in [0, 5]",
     )?;
-    c.money("population.assets_mean", pop.assets_mean)?;
     c.range(
         "population.assets_sigma",
         pop.assets_sigma,
@@ -242,7 +212,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         5.0,
         "a log-normal sigma must be in [0, 5]",
     )?;
-    c.money("population.savings_mean", pop.savings_mean)?;
     c.range(
         "population.permanent_sd",
         pop.permanent_sd,
@@ -264,25 +233,7 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         5.0,
         "a log-income shift must be in [-5, 5]",
     )?;
-    c.prob("population.motivation_reference", pop.motivation_reference)?;
     let fx = &pop.cause_effects;
-    for (k, v) in [
-        ("funds_assets_factor", fx.funds_assets_factor),
-        ("disaster_irrigated_factor", fx.disaster_irrigated_factor),
-        (
-            "infrastructure_irrigated_factor",
-            fx.infrastructure_irrigated_factor,
-        ),
-        ("motivation_factor", fx.motivation_factor),
-    ] {
-        c.range(
-            &format!("population.cause_effects.{k}"),
-            v,
-            0.0,
-            1.0,
-            "a factor that shrinks what the cause names must be in [0, 1]",
-        )?;
-    }
     c.range(
         "population.cause_effects.skills_schooling_gap",
         fx.skills_schooling_gap,
@@ -314,7 +265,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
     let mut cause_keys = Vec::new();
     for (k, v) in pop.causes.shares() {
         let key = format!("population.causes.{k}");
-        c.prob(&key, v)?;
         total += v;
         cause_keys.push(key);
     }
@@ -337,12 +287,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         1.0,
         "annual growth must be in [-0.5, 1]",
     )?;
-    c.money(
-        "income.farm_net_per_mu_irrigated",
-        inc.farm_net_per_mu_irrigated,
-    )?;
-    c.money("income.farm_net_per_mu_dry", inc.farm_net_per_mu_dry)?;
-    c.money("income.wage_mean", inc.wage_mean)?;
     c.range(
         "income.wage_sigma",
         inc.wage_sigma,
@@ -350,7 +294,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         5.0,
         "a log-normal sigma must be in [0, 5]",
     )?;
-    c.prob("income.employment_base", inc.employment_base)?;
     c.range(
         "income.employment_schooling_effect",
         inc.employment_schooling_effect,
@@ -365,17 +308,12 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         10.0,
         "a logit effect must be in [-10, 10]",
     )?;
-    c.prob("income.job_separation", inc.job_separation)?;
     c.range(
         "income.asset_return",
         inc.asset_return,
         -1.0,
         1.0,
         "an asset return must be in [-1, 1]",
-    )?;
-    c.money(
-        "income.other_transfers_per_capita",
-        inc.other_transfers_per_capita,
     )?;
 
     let d = &p.demography;
@@ -385,14 +323,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         16.0,
         120.0,
         "an age must be in [16, 120]",
-    )?;
-    c.prob(
-        "demography.retirement_probability",
-        d.retirement_probability,
-    )?;
-    c.prob(
-        "demography.labour_entry_probability",
-        d.labour_entry_probability,
     )?;
     c.range(
         "demography.succession_age",
@@ -429,10 +359,7 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
     )?;
 
     let f = &p.finance;
-    c.prob("finance.saving_rate", f.saving_rate)?;
     c.nonneg("finance.consumption_floor_ratio", f.consumption_floor_ratio)?;
-    c.prob("finance.borrowing_threshold", f.borrowing_threshold)?;
-    c.prob("finance.debt_repayment_rate", f.debt_repayment_rate)?;
 
     let sh = &p.shocks;
     c.range(
@@ -457,7 +384,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         "a log standard deviation must be in [0, 3]",
     )?;
     let il = &sh.illness;
-    c.prob("shocks.illness.probability", il.probability)?;
     c.range(
         "shocks.illness.age_slope",
         il.age_slope,
@@ -479,7 +405,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         100.0,
         "a multiplier must be in [0, 100]",
     )?;
-    c.money("shocks.illness.cost_median", il.cost_median)?;
     c.range(
         "shocks.illness.cost_sigma",
         il.cost_sigma,
@@ -487,15 +412,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         5.0,
         "a log-normal sigma must be in [0, 5]",
     )?;
-    c.prob(
-        "shocks.illness.labour_loss_probability",
-        il.labour_loss_probability,
-    )?;
-    c.prob(
-        "shocks.illness.chronic_onset_probability",
-        il.chronic_onset_probability,
-    )?;
-    c.money("shocks.illness.chronic_annual_cost", il.chronic_annual_cost)?;
     for (name, h) in [
         ("drought", &sh.drought),
         ("hail", &sh.hail),
@@ -503,10 +419,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         ("sandstorm", &sh.sandstorm),
     ] {
         let k = |f: &str| format!("shocks.{name}.{f}");
-        c.prob(&k("probability_dry"), h.probability_dry)?;
-        c.prob(&k("probability_irrigated"), h.probability_irrigated)?;
-        c.prob(&k("loss_mean_dry"), h.loss_mean_dry)?;
-        c.prob(&k("loss_mean_irrigated"), h.loss_mean_irrigated)?;
         c.range(
             &k("loss_concentration"),
             h.loss_concentration,
@@ -514,8 +426,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
             1e4,
             "a Beta concentration must be > 0",
         )?;
-        c.prob(&k("affected_share"), h.affected_share)?;
-        c.prob(&k("livestock_loss"), h.livestock_loss)?;
     }
     c.range(
         "shocks.disaster_spread",
@@ -523,11 +433,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         0.0,
         3.0,
         "a log standard deviation must be in [0, 3]",
-    )?;
-    c.prob("shocks.job_loss.probability", sh.job_loss.probability)?;
-    c.prob(
-        "shocks.job_loss.employment_multiplier",
-        sh.job_loss.employment_multiplier,
     )?;
     c.range(
         "shocks.price.sd",
@@ -553,29 +458,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         0.0,
         20.0,
         "the threshold ratio must be in [0, 20] times the poverty line",
-    )?;
-    c.money("policy.monitoring.shock_threshold", m.shock_threshold)?;
-    for (k, v) in [
-        ("detection_rate", m.detection_rate),
-        ("response_lag", m.response_lag),
-        ("data_sharing", m.data_sharing),
-        ("data_sharing_detection_gain", m.data_sharing_detection_gain),
-        ("data_sharing_lag_cut", m.data_sharing_lag_cut),
-        ("topup_share", m.topup_share),
-        ("medical_assistance_share", m.medical_assistance_share),
-        ("risk_loss_share", m.risk_loss_share),
-        ("risk_income_fall", m.risk_income_fall),
-    ] {
-        c.prob(&format!("policy.monitoring.{k}"), v)?;
-    }
-    c.money("policy.monitoring.public_job_wage", m.public_job_wage)?;
-    c.money(
-        "policy.monitoring.budget_per_household",
-        m.budget_per_household,
-    )?;
-    c.money(
-        "policy.monitoring.social_fund_per_household",
-        m.social_fund_per_household,
     )?;
     if m.exit_years > 100 {
         return Err(c.fail(
@@ -603,7 +485,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
     }
 
     let ind = &p.policy.industry;
-    c.prob("policy.industry.risk_sharing", ind.risk_sharing)?;
     if ind.programs.len() > 16 {
         return Err(c.fail(
             "policy.industry.programs",
@@ -613,9 +494,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
     }
     for (name, pr) in &ind.programs {
         let k = |f: &str| format!("policy.industry.programs.{name}.{f}");
-        c.prob(&k("coverage_registered"), pr.coverage_registered)?;
-        c.prob(&k("coverage_other"), pr.coverage_other)?;
-        c.money(&k("income_mean"), pr.income_mean)?;
         c.range(
             &k("income_sigma"),
             pr.income_sigma,
@@ -630,46 +508,11 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
             2.0,
             "must be in [0, 2] so that income stays >= 0",
         )?;
-        c.money(&k("cost_per_household"), pr.cost_per_household)?;
-        c.prob(&k("failure_probability"), pr.failure_probability)?;
-        c.prob(&k("failure_income_share"), pr.failure_income_share)?;
-        c.prob(&k("failure_exit_share"), pr.failure_exit_share)?;
     }
 
     let ss = &p.policy.social_security;
-    let mi = &ss.medical_insurance;
-    c.prob(
-        "policy.social_security.medical_insurance.participation",
-        mi.participation,
-    )?;
-    c.money(
-        "policy.social_security.medical_insurance.deductible",
-        mi.deductible,
-    )?;
-    c.prob(
-        "policy.social_security.medical_insurance.reimbursement",
-        mi.reimbursement,
-    )?;
-    c.money("policy.social_security.medical_insurance.cap", mi.cap)?;
     let si = &ss.serious_illness;
-    c.money(
-        "policy.social_security.serious_illness.deductible",
-        si.deductible,
-    )?;
-    c.prob(
-        "policy.social_security.serious_illness.reimbursement",
-        si.reimbursement,
-    )?;
-    c.money("policy.social_security.serious_illness.cap", si.cap)?;
-    c.prob(
-        "policy.social_security.serious_illness.priority_deductible_factor",
-        si.priority_deductible_factor,
-    )?;
-    c.prob(
-        "policy.social_security.serious_illness.priority_bonus",
-        si.priority_bonus,
-    )?;
-    if si.reimbursement + si.priority_bonus > 1.0 {
+    if si.reimbursement.get() + si.priority_bonus.get() > 1.0 {
         return Err(c.fail_among(
             &[
                 (
@@ -687,27 +530,13 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
             ),
         ));
     }
-    c.prob(
-        "policy.social_security.medical_assistance.reimbursement",
-        ss.medical_assistance.reimbursement,
-    )?;
-    c.money(
-        "policy.social_security.medical_assistance.cap",
-        ss.medical_assistance.cap,
-    )?;
     let db = &ss.dibao;
-    c.money("policy.social_security.dibao.standard", db.standard)?;
     c.range(
         "policy.social_security.dibao.standard_growth",
         db.standard_growth,
         -0.5,
         1.0,
         "annual growth must be in [-0.5, 1]",
-    )?;
-    c.prob("policy.social_security.dibao.coverage", db.coverage)?;
-    c.prob(
-        "policy.social_security.dibao.inclusion_error",
-        db.inclusion_error,
     )?;
     c.range(
         "policy.social_security.dibao.inclusion_band",
@@ -716,7 +545,6 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         10.0,
         "the inclusion band must be in [1, 10] times the standard",
     )?;
-    c.money("policy.social_security.dibao.fixed_amount", db.fixed_amount)?;
     c.range(
         "policy.social_security.dibao.assessment_smoothing",
         db.assessment_smoothing,
@@ -724,38 +552,8 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         0.99,
         "the smoothing weight must be in [0, 0.99] (0: last year's income alone)",
     )?;
-    c.money("policy.social_security.pension.monthly", ss.pension.monthly)?;
-    let ai = &ss.agricultural_insurance;
-    c.prob(
-        "policy.social_security.agricultural_insurance.participation",
-        ai.participation,
-    )?;
-    c.prob(
-        "policy.social_security.agricultural_insurance.indemnity",
-        ai.indemnity,
-    )?;
-    c.prob(
-        "policy.social_security.agricultural_insurance.deductible",
-        ai.deductible,
-    )?;
-    c.prob(
-        "policy.social_security.agricultural_insurance.premium_rate",
-        ai.premium_rate,
-    )?;
-    c.prob(
-        "policy.social_security.agricultural_insurance.farmer_premium_share",
-        ai.farmer_premium_share,
-    )?;
 
     let mo = &p.policy.motivation;
-    c.prob("policy.motivation.conditional_share", mo.conditional_share)?;
-    c.money("policy.motivation.incentive_reward", mo.incentive_reward)?;
-    c.prob(
-        "policy.motivation.incentive_motivation_gain",
-        mo.incentive_motivation_gain,
-    )?;
-    c.prob("policy.motivation.training_rate", mo.training_rate)?;
-    c.money("policy.motivation.training_cost", mo.training_cost)?;
     c.range(
         "policy.motivation.training_skill_gain",
         mo.training_skill_gain,
@@ -763,12 +561,7 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
         10.0,
         "must be in [0, 10] years",
     )?;
-    c.prob(
-        "policy.motivation.training_motivation_gain",
-        mo.training_motivation_gain,
-    )?;
 
-    c.prob("behaviour.dependency.rate", p.behaviour.dependency.rate)?;
     if p.behaviour.dependency.full_after_years == 0 || p.behaviour.dependency.full_after_years > 100
     {
         return Err(c.fail(
@@ -777,6 +570,5 @@ pub fn check(p: &Params, origin: &dyn Fn(&str) -> Origin) -> Result<(), Scenario
             "must be a whole number of years from 1 to 100",
         ));
     }
-    c.prob("behaviour.neighbours.pull", p.behaviour.neighbours.pull)?;
     Ok(())
 }

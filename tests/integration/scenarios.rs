@@ -47,7 +47,7 @@ fn one_off_event_lasts_its_duration() {
     )
     .unwrap();
     let s = Source::new(Some(f)).load().unwrap();
-    assert_eq!(s.yearly[3].shocks.drought.probability_dry, 1.0);
+    assert_eq!(s.yearly[3].shocks.drought.probability_dry.get(), 1.0);
     assert_eq!(
         s.yearly[2].shocks.drought.probability_dry,
         s.params.shocks.drought.probability_dry
@@ -75,7 +75,7 @@ fn extends_chains_resolve_relative_to_each_file() {
     .unwrap();
     std::fs::write(sub.join("c.toml"), "extends = \"b.toml\"\n").unwrap();
     let s = Source::new(Some(sub.join("c.toml"))).load().unwrap();
-    assert_eq!(s.params.policy.monitoring.detection_rate, 0.3);
+    assert_eq!(s.params.policy.monitoring.detection_rate.get(), 0.3);
     assert_eq!(s.params.policy.monitoring.exit_years, 4);
     assert_eq!(s.name, "c");
 }
