@@ -575,7 +575,7 @@ fn check_type(key: &str, expected: &Value, leaf: &Leaf) -> Result<(), ScenarioEr
         (Value::Boolean(_), Value::Boolean(_)) => Ok(()),
         (Value::Boolean(_), _) => Err(wrong("true or false")),
         (Value::String(_), Value::String(s)) => match allowed_strings(key) {
-            Some(allowed) if !allowed.contains(&s.as_str()) => Err(ScenarioError::OutOfRange {
+            Some(allowed) if !allowed.iter().any(|a| a == s) => Err(ScenarioError::OutOfRange {
                 at: leaf.origin.clone(),
                 key: key.into(),
                 value: format!("{s:?}"),
@@ -588,15 +588,18 @@ fn check_type(key: &str, expected: &Value, leaf: &Leaf) -> Result<(), ScenarioEr
     }
 }
 
-fn allowed_strings(key: &str) -> Option<&'static [&'static str]> {
+/// The names a string-valued key accepts, from its enum's serde names; `None` for free
+/// text (a file path, a program's name).
+fn allowed_strings(key: &str) -> Option<Vec<String>> {
+    use params::{Actor, Choice, DibaoMode, NewlyPoor, PanelIncome};
     if key.ends_with(".actor") {
-        Some(&["government", "market", "society", "households"])
+        Some(Actor::names())
     } else if key == "policy.social_security.dibao.mode" {
-        Some(&["gap", "fixed"])
+        Some(DibaoMode::names())
     } else if key == "poverty_line.panel_income" {
-        Some(&["net", "before_medical"])
+        Some(PanelIncome::names())
     } else if key == "policy.register.newly_poor" {
-        Some(&params::NewlyPoor::NAMES)
+        Some(NewlyPoor::names())
     } else {
         None
     }
@@ -865,6 +868,53 @@ impl Scenario {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_named_choice_is_serdes_and_every_string_key_is_checked() {
+        use params::{Actor, Choice, DibaoMode, NewlyPoor, PanelIncome};
+        // Each list is complete: a new variant breaks these matches until ALL has it.
+        for a in Actor::ALL {
+            match a {
+                Actor::Government | Actor::Market | Actor::Society | Actor::Households => {}
+            }
+            assert_eq!(a.name(), a.file_name());
+        }
+        for m in <DibaoMode as Choice>::ALL {
+            match m {
+                DibaoMode::Gap | DibaoMode::Fixed => {}
+            }
+        }
+        for m in <PanelIncome as Choice>::ALL {
+            match m {
+                PanelIncome::Net | PanelIncome::BeforeMedical => {}
+            }
+        }
+        for m in <NewlyPoor as Choice>::ALL {
+            match m {
+                NewlyPoor::Register | NewlyPoor::Monitoring => {}
+            }
+        }
+        assert_eq!(<DibaoMode as Choice>::ALL.len(), 2);
+        assert_eq!(<PanelIncome as Choice>::ALL.len(), 2);
+        assert_eq!(<NewlyPoor as Choice>::ALL.len(), 2);
+        assert_eq!(Actor::ALL.len(), 4);
+        assert_eq!(DibaoMode::names(), ["gap", "fixed"]);
+        assert_eq!(PanelIncome::names(), ["net", "before_medical"]);
+        // Every string-valued key of the baseline is an enum with its names, or free
+        // text that the loader reads another way.
+        let free = ["population.source", "policy.monitoring.enrol_program"];
+        let s = Scenario::baseline().unwrap();
+        for (key, value) in &s.values {
+            if let Value::String(v) = value {
+                if free.contains(&key.as_str()) {
+                    continue;
+                }
+                let allowed = allowed_strings(key)
+                    .unwrap_or_else(|| panic!("`{key}` is a string without its names"));
+                assert!(allowed.contains(v), "{key} = {v:?} not in {allowed:?}");
+            }
+        }
+    }
 
     #[test]
     fn baseline_is_complete_and_valid() {

@@ -74,6 +74,26 @@ pub struct PovertyLine {
     pub panel_interval: u32,
 }
 
+/// An enum a scenario names by a string. The names come from serde, so the list an
+/// error message gives is the list the loader accepts.
+pub trait Choice: Copy + Serialize + 'static {
+    /// Every variant, in order.
+    const ALL: &'static [Self];
+
+    /// The name a scenario file gives this variant (serde's).
+    fn file_name(self) -> String {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(name)) => name,
+            _ => String::new(),
+        }
+    }
+
+    /// Every name, in order.
+    fn names() -> Vec<String> {
+        Self::ALL.iter().map(|v| v.file_name()).collect()
+    }
+}
+
 /// The income measure of the panel figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -83,6 +103,10 @@ pub enum PanelIncome {
     /// Net income before out-of-pocket medical spending and medical debt service, as
     /// household surveys such as CFPS measure income poverty.
     BeforeMedical,
+}
+
+impl Choice for PanelIncome {
+    const ALL: &'static [Self] = &[PanelIncome::Net, PanelIncome::BeforeMedical];
 }
 
 /// `[population]`: how the initial households are drawn.
@@ -455,9 +479,8 @@ pub enum NewlyPoor {
     Monitoring,
 }
 
-impl NewlyPoor {
-    /// The names a scenario file may give, from the serde names.
-    pub const NAMES: [&'static str; 2] = ["register", "monitoring"];
+impl Choice for NewlyPoor {
+    const ALL: &'static [Self] = &[NewlyPoor::Register, NewlyPoor::Monitoring];
 }
 
 /// `[policy.monitoring]`: the dynamic monitoring and support mechanism.
@@ -545,6 +568,10 @@ pub enum Actor {
     Society,
     /// Households themselves.
     Households,
+}
+
+impl Choice for Actor {
+    const ALL: &'static [Self] = &Actor::ALL;
 }
 
 impl Actor {
@@ -669,6 +696,10 @@ pub enum DibaoMode {
     Gap,
     /// A fixed amount per person.
     Fixed,
+}
+
+impl Choice for DibaoMode {
+    const ALL: &'static [Self] = &[DibaoMode::Gap, DibaoMode::Fixed];
 }
 
 /// `[policy.social_security.dibao]`: minimum living guarantee.
