@@ -35,6 +35,9 @@ pub enum Command {
     Trace(TraceArgs),
     /// Rebuild the charts and report.html of an output directory from its files.
     Report(ReportArgs),
+    /// Check that every point of a sharded study is done, then write its tables and
+    /// report.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -70,9 +73,11 @@ pub struct SweepArgs {
     /// A parameter and its values: KEY=LO:HI:N (N values) or KEY=V1,V2,V3. Repeat for a grid.
     #[arg(long, value_name = "KEY=VALUES")]
     pub vary: Vec<String>,
-    /// Complete an interrupted sweep in DIR.
+    /// Complete an interrupted or prepared sweep in DIR.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "vary"])]
     pub resume: Option<PathBuf>,
+    #[command(flatten)]
+    pub split: SplitArgs,
     #[command(flatten)]
     pub sim: SimArgs,
     #[command(flatten)]
@@ -98,9 +103,11 @@ pub struct SensitivityArgs {
     /// Add a factor that changes nothing, to show the noise floor of the indices.
     #[arg(long)]
     pub dummy: bool,
-    /// Complete an interrupted study in DIR.
+    /// Complete an interrupted or prepared study in DIR.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "factors"])]
     pub resume: Option<PathBuf>,
+    #[command(flatten)]
+    pub split: SplitArgs,
     #[command(flatten)]
     pub sim: SimArgs,
     #[command(flatten)]
@@ -165,6 +172,33 @@ pub struct CompareArgs {
     /// Upper limit on replications for --precision.
     #[arg(long, value_name = "N", default_value_t = 200)]
     pub max_replications: u32,
+}
+
+/// Flags that split a study across processes or machines.
+#[derive(Debug, Clone, Args, Default)]
+pub struct SplitArgs {
+    /// Write the plan, design and scenario into --out without running any point, for
+    /// shards to run (`--resume DIR --shard I/N`) and `povsim merge DIR` to finish.
+    #[arg(long, conflicts_with = "resume")]
+    pub prepare: bool,
+    /// With --resume: run only the points of shard I of N (I from 1 to N), or `slurm`
+    /// for this task of a Slurm job array. Shards write into one folder; `povsim merge`
+    /// writes the tables when all are done.
+    #[arg(long, value_name = "I/N", requires = "resume")]
+    pub shard: Option<String>,
+}
+
+/// `povsim merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// A study folder whose points shards have run.
+    pub dir: PathBuf,
+    /// No table.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Write the tables only, without charts/ and report.html.
+    #[arg(long)]
+    pub no_report: bool,
 }
 
 /// Flags for how a simulation runs and where it writes.

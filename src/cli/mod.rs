@@ -245,6 +245,7 @@ fn run_command_line(args: impl IntoIterator<Item = OsString>) -> Result {
         Some(Command::Calibrate(a)) => study::calibrate(a),
         Some(Command::Trace(a)) => run::trace(a),
         Some(Command::Report(a)) => run::report(a),
+        Some(Command::Merge(a)) => study::merge(a),
     }
 }
 

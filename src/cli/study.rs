@@ -6,9 +6,9 @@ use povsim::calibrate::Calibration;
 use povsim::compare;
 use povsim::runner::{self, Observer};
 use povsim::scenario::Source;
-use povsim::sensitivity::{self, Method, Plan, Study};
+use povsim::sensitivity::{self, Method, Plan, Shard, Study, ranges};
 
-use super::args::{CalibrateArgs, OutputArgs, SensitivityArgs, SweepArgs};
+use super::args::{CalibrateArgs, MergeArgs, OutputArgs, SensitivityArgs, SplitArgs, SweepArgs};
 use super::progress::{Progress, announce};
 use super::{Failure, Result, check_memory, load, out_dir, pool, print};
 
@@ -43,7 +43,7 @@ pub fn sweep(a: SweepArgs) -> Result {
             Study::create(&dir, a.output.force, &s, plan)?
         }
     };
-    run_study(&study, &a.output, "sweep")
+    run_study(&study, &a.output, &a.split, "sweep")
 }
 
 /// `povsim sensitivity`: Latin hypercube, Morris or Sobol indices of a metric.
@@ -92,16 +92,40 @@ pub fn sensitivity(a: SensitivityArgs) -> Result {
             Study::create(&dir, a.output.force, &s, plan)?
         }
     };
-    run_study(&study, &a.output, "points")
+    run_study(&study, &a.output, &a.split, "points")
 }
 
-/// Run a study's pending points, then write its tables and report.
-fn run_study(study: &Study, out: &OutputArgs, label: &'static str) -> Result {
+/// Run a study's pending points (a shard's, with `--shard`), then write its tables and
+/// report; with `--prepare`, only say how to run it.
+fn run_study(study: &Study, out: &OutputArgs, split: &SplitArgs, label: &'static str) -> Result {
+    let total = study.len();
+    if split.prepare {
+        if !out.quiet {
+            println!(
+                "prepared {total} points in {dir}; run them with `{resume}`, or split them with `{resume} --shard I/N` (I from 1 to N, or --shard slurm in a job array), then `povsim merge {dir}`",
+                dir = study.dir.display(),
+                resume = study.resume_command(),
+            );
+        }
+        return Ok(());
+    }
+    let shard = match split.shard.as_deref() {
+        None => None,
+        Some("slurm") => Some(
+            Shard::from_slurm(|v| std::env::var(v).ok())
+                .map_err(|rule| Failure::flag("--shard", "shard", "slurm", &rule))?,
+        ),
+        Some(spec) => Some(
+            Shard::parse(spec).map_err(|rule| Failure::flag("--shard", "shard", spec, &rule))?,
+        ),
+    };
     let pool = pool(out.threads)?;
     let threads = pool.current_num_threads();
     check_memory(&[&study.scenario], threads)?;
-    let total = study.len();
-    let pending = study.pending();
+    let pending = match shard {
+        Some(shard) => study.pending_in(shard),
+        None => study.pending(),
+    };
     let per_point = study.household_years_per_point();
     announce(
         out.quiet,
@@ -111,30 +135,81 @@ fn run_study(study: &Study, out: &OutputArgs, label: &'static str) -> Result {
         "keeps finished points; --resume completes the study",
     );
     let progress = Progress::new(out.quiet, label);
-    progress.point_finished(total - pending.len(), total);
-    progress.started(per_point * total as u64);
-    progress.advanced(per_point * (total - pending.len()) as u64);
-    let ran = pool.install(|| study.run(&progress))?;
+    let done_before = total - study.pending().len();
+    progress.point_finished(done_before, total);
+    progress.started(per_point * (done_before + pending.len()) as u64);
+    progress.advanced(per_point * done_before as u64);
+    let ran = pool.install(|| study.run_points(&pending, &progress))?;
     progress.finish();
-    let remaining = study.pending().len();
-    if remaining > 0 {
+    let left = match shard {
+        Some(shard) => study.pending_in(shard).len(),
+        None => study.pending().len(),
+    };
+    if left > 0 {
         return Err(Failure::InterruptedStudy {
             dir: study.dir.clone(),
-            saved: format!("{} of {total} points are done", total - remaining),
+            saved: format!(
+                "{} of {total} points are done",
+                total - study.pending().len()
+            ),
         });
     }
+    if let Some(shard) = shard {
+        if !out.quiet {
+            let remaining = study.pending().len();
+            println!(
+                "shard {shard}: ran {ran} points; {} of {total} points of the study are done{}",
+                total - remaining,
+                if remaining == 0 {
+                    format!(
+                        "; write the tables with `povsim merge {}`",
+                        study.dir.display()
+                    )
+                } else {
+                    format!(
+                        "; when the other shards are done, `povsim merge {}`",
+                        study.dir.display()
+                    )
+                }
+            );
+        }
+        return Ok(());
+    }
+    finish_study(study, out.no_report, out.quiet, ran)
+}
+
+/// Write a study's tables and report, and print them.
+fn finish_study(study: &Study, no_report: bool, quiet: bool, ran: usize) -> Result {
     let finished = study.finish()?;
     let mut files = finished.files.clone();
-    if !out.no_report {
+    if !no_report {
         match povsim::report::write(&study.dir) {
             Ok(written) => files.extend(written),
             Err(e) => eprintln!("warning: report.html not written: {e}"),
         }
     }
-    if !out.quiet {
+    if !quiet {
         print::study(&mut std::io::stdout().lock(), study, &finished, &files, ran)?;
     }
     Ok(())
+}
+
+/// `povsim merge`: every point present and whole, then the tables and the report.
+pub fn merge(a: MergeArgs) -> Result {
+    let study = Study::open(&a.dir)?;
+    let missing = study.pending();
+    if !missing.is_empty() {
+        return Err(anyhow::anyhow!(
+            "{}: {} of {} points are missing or not whole: {}; run them with `{}` (or each shard with `--shard I/N`), then merge again",
+            study.dir.display(),
+            missing.len(),
+            study.len(),
+            ranges(&missing),
+            study.resume_command()
+        )
+        .into());
+    }
+    finish_study(&study, a.no_report, a.quiet, 0)
 }
 
 /// `povsim calibrate`: fit a scenario's parameters to published targets.

@@ -370,6 +370,110 @@ pub struct Study {
     unit: Points,
     /// Parameter values of the points, one row a point.
     values: Points,
+    /// Digest of `plan.toml` and `scenario.toml`, written in every point file: a point
+    /// file with another digest belongs to another study and is run again.
+    digest: String,
+    /// The summary metrics a point file holds, in order.
+    metrics: Vec<String>,
+}
+
+/// One of `count` shards of a study's points: point `i` belongs to shard `i % count`
+/// (0-based), so each shard gets points from all over the design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 0-based index, below `count`.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+impl Shard {
+    /// `I/N`, I from 1 to N, as `--shard` reads it.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let rule = "give I/N with 1 <= I <= N, e.g. 3/8, or `slurm` inside a Slurm job array";
+        let (i, n) = text.split_once('/').ok_or_else(|| rule.to_string())?;
+        let (i, n): (usize, usize) = match (i.trim().parse(), n.trim().parse()) {
+            (Ok(i), Ok(n)) => (i, n),
+            _ => return Err(rule.into()),
+        };
+        if n == 0 || i == 0 || i > n {
+            return Err(rule.into());
+        }
+        Ok(Shard {
+            index: i - 1,
+            count: n,
+        })
+    }
+
+    /// The shard of this task of a Slurm job array, from the variables Slurm sets:
+    /// `SLURM_ARRAY_TASK_ID`, `SLURM_ARRAY_TASK_COUNT`, and `SLURM_ARRAY_TASK_MIN` and
+    /// `SLURM_ARRAY_TASK_STEP` (so `--array=0-7` and `--array=1-8` both work).
+    pub fn from_slurm(var: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
+        let get = |name: &str| -> Result<usize, String> {
+            let v = var(name).ok_or_else(|| {
+                format!("{name} is not set: `--shard slurm` runs inside a Slurm job array (sbatch --array)")
+            })?;
+            v.trim()
+                .parse()
+                .map_err(|_| format!("{name} = {v:?} is not a whole number"))
+        };
+        let id = get("SLURM_ARRAY_TASK_ID")?;
+        let count = get("SLURM_ARRAY_TASK_COUNT")?;
+        let min = get("SLURM_ARRAY_TASK_MIN").unwrap_or(0);
+        let step = get("SLURM_ARRAY_TASK_STEP").unwrap_or(1).max(1);
+        let index = id.checked_sub(min).map(|d| d / step).unwrap_or(usize::MAX);
+        if count == 0 || index >= count {
+            return Err(format!(
+                "SLURM_ARRAY_TASK_ID {id} is not one of the {count} tasks from {min} in steps of {step}"
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether point `i` is this shard's.
+    pub fn contains(&self, i: usize) -> bool {
+        i % self.count == self.index
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index + 1, self.count)
+    }
+}
+
+/// Points as a short list of ranges: `0-3, 7, 9-10`.
+pub fn ranges(points: &[usize]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < points.len() {
+        let mut j = i;
+        while j + 1 < points.len() && points[j + 1] == points[j] + 1 {
+            j += 1;
+        }
+        out.push(if i == j {
+            points[i].to_string()
+        } else {
+            format!("{}-{}", points[i], points[j])
+        });
+        i = j + 1;
+    }
+    out.join(", ")
+}
+
+/// FNV-1a over `parts`: a digest that is the same on every machine and every run.
+fn digest(parts: &[&[u8]]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &b in *part {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        // A separator, so that moving bytes between parts changes the digest.
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }
 
 /// Error of a study: bad input or a failed write.
@@ -381,6 +485,18 @@ pub enum StudyError {
     /// A write failed.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// A point is missing or not whole, so the study cannot be merged.
+    #[error("{}: points {missing} are missing or not whole ({why}); run them with `{command}` (or `--shard I/N` for each shard), then merge again", dir.display())]
+    Incomplete {
+        /// The study.
+        dir: PathBuf,
+        /// The points missing, as ranges.
+        missing: String,
+        /// The command that runs them.
+        command: String,
+        /// What is wrong with the first.
+        why: String,
+    },
     /// The directory is not a study.
     #[error("{}: not a study directory (no plan.toml); start a study with `povsim sweep` or `povsim sensitivity` and --out", .0.display())]
     NotAStudy(PathBuf),
@@ -425,6 +541,14 @@ impl Study {
         let scenario_file = dir.join("scenario.toml");
         let scenario = Source::new(Some(scenario_file.clone())).load()?;
         let (unit, values) = plan.points()?;
+        let plan_file = dir.join("plan.toml");
+        let plan_text = fs::read(&plan_file).map_err(io(&plan_file))?;
+        let scenario_text = fs::read(&scenario_file).map_err(io(&scenario_file))?;
+        use crate::metrics::{PanelTally, YearTally};
+        let metrics = crate::metrics::summary(&[YearTally::default()], &PanelTally::default())
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         Ok(Study {
             dir: dir.to_path_buf(),
             plan,
@@ -432,6 +556,8 @@ impl Study {
             scenario,
             unit,
             values,
+            digest: digest(&[&plan_text, &scenario_text]),
+            metrics,
         })
     }
 
@@ -439,11 +565,65 @@ impl Study {
         self.dir.join("points").join(format!("{i:06}.csv"))
     }
 
-    /// Points still to run.
+    /// Points still to run: those without a point file, and those whose file is not
+    /// whole or not this study's (see [`Study::read_point`]).
     pub fn pending(&self) -> Vec<usize> {
         (0..self.values.len())
-            .filter(|&i| !self.point_file(i).exists())
+            .filter(|&i| self.read_point(i).is_err())
             .collect()
+    }
+
+    /// The pending points of `shard`.
+    pub fn pending_in(&self, shard: Shard) -> Vec<usize> {
+        self.pending()
+            .into_iter()
+            .filter(|&i| shard.contains(i))
+            .collect()
+    }
+
+    /// The command that runs this study's pending points.
+    pub fn resume_command(&self) -> String {
+        let command = if self.plan.method == Method::Sweep {
+            "sweep"
+        } else {
+            "sensitivity"
+        };
+        format!("povsim {command} --resume {}", self.dir.display())
+    }
+
+    /// Point `i`'s rows (each metric with its summary fields), if its file is whole and
+    /// this study's: it parses, every row is point `i` with this study's digest, and it
+    /// holds every summary metric, in order. Otherwise why not.
+    fn read_point(&self, i: usize) -> Result<PointRows, String> {
+        let path = self.point_file(i);
+        let text = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut rows = Vec::new();
+        for record in csv::Reader::from_reader(text.as_slice()).records() {
+            let record = record.map_err(|e| format!("{}: {e}", path.display()))?;
+            let fields: Vec<&str> = record.iter().collect();
+            let [point, metric, stats @ .., plan] = fields.as_slice() else {
+                return Err(format!(
+                    "{}: a row of {} fields",
+                    path.display(),
+                    fields.len()
+                ));
+            };
+            if *point != i.to_string() || *plan != self.digest || stats.len() != STATS_HEADER.len()
+            {
+                return Err(format!("{}: not point {i} of this study", path.display()));
+            }
+            rows.push((
+                metric.to_string(),
+                stats.iter().map(|s| s.to_string()).collect(),
+            ));
+        }
+        let names: Vec<&String> = rows.iter().map(|(m, _)| m).collect();
+        if names.len() != self.metrics.len()
+            || names.iter().zip(&self.metrics).any(|(a, b)| *a != b)
+        {
+            return Err(format!("{}: incomplete", path.display()));
+        }
+        Ok(rows)
     }
 
     /// Number of points.
@@ -466,11 +646,20 @@ impl Study {
     /// number of points run; stops early (leaving the rest pending) when the observer
     /// is cancelled.
     pub fn run(&self, observer: &dyn Observer) -> Result<usize, StudyError> {
+        self.run_points(&self.pending(), observer)
+    }
+
+    /// Run `points` (pending ones, such as a shard's), in parallel, writing each as it
+    /// finishes; as [`Study::run`].
+    pub fn run_points(
+        &self,
+        pending: &[usize],
+        observer: &dyn Observer,
+    ) -> Result<usize, StudyError> {
         let values = &self.values;
         let keys = self.plan.keys();
-        let pending = self.pending();
         let total = values.len();
-        let done = std::sync::atomic::AtomicUsize::new(total - pending.len());
+        let done = std::sync::atomic::AtomicUsize::new(total - self.pending().len());
         let results: Vec<Result<bool, StudyError>> = pending
             .par_iter()
             .map(|&i| {
@@ -485,12 +674,16 @@ impl Study {
                 let tables = crate::output::Tables::new(&s, &run);
                 let mut text = Csv::new(
                     format!("points/{i:06}.csv"),
-                    ["point", "metric"].into_iter().chain(STATS_HEADER),
+                    ["point", "metric"]
+                        .into_iter()
+                        .chain(STATS_HEADER)
+                        .chain(["plan"]),
                 )?;
                 for (m, name) in tables.summary_names.iter().enumerate() {
                     let sm = stats::summarize(&tables.summary[m]);
                     let head = [i.to_string(), name.clone()];
-                    text.row(head.into_iter().chain(stats_record(&sm)))?;
+                    let tail = [self.digest.clone()];
+                    text.row(head.into_iter().chain(stats_record(&sm)).chain(tail))?;
                 }
                 write_atomic(&self.point_file(i), text.finish()?)?;
                 let now = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
@@ -508,25 +701,16 @@ impl Study {
     /// Per point: each metric's name and its summary fields ([`STATS_HEADER`]), read
     /// back from `points/`.
     fn read_points(&self) -> Result<Vec<PointRows>, StudyError> {
-        let n = self.len();
-        let mut out = Vec::with_capacity(n);
-        for i in 0..n {
-            let path = self.point_file(i);
-            let text = fs::read(&path).map_err(io(&path))?;
-            let mut rows = Vec::new();
-            for record in csv::Reader::from_reader(text.as_slice()).records() {
-                let record = record.map_err(|e| OutputError::Serialize {
-                    what: format!("{} (read back)", path.display()),
-                    message: e.to_string(),
-                })?;
-                let mut fields = record.iter().skip(1).map(str::to_string);
-                if let Some(metric) = fields.next() {
-                    rows.push((metric, fields.collect()));
-                }
-            }
-            out.push(rows);
-        }
-        Ok(out)
+        (0..self.len())
+            .map(|i| {
+                self.read_point(i).map_err(|why| StudyError::Incomplete {
+                    dir: self.dir.clone(),
+                    missing: ranges(&self.pending()),
+                    command: self.resume_command(),
+                    why,
+                })
+            })
+            .collect()
     }
 
     /// Write the final tables once every point is done: `results.csv`, and
@@ -637,5 +821,67 @@ impl Study {
         write_atomic(&self.dir.join("results.csv"), results.finish()?)?;
         files.push("results.csv".into());
         Ok(Finished { files, indices })
+    }
+}
+
+#[cfg(test)]
+mod shard_tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_points_and_read_slurm_arrays_from_0_or_1() {
+        let shards: Vec<Shard> = (1..=3)
+            .map(|i| Shard::parse(&format!("{i}/3")).unwrap())
+            .collect();
+        for p in 0..20 {
+            assert_eq!(shards.iter().filter(|s| s.contains(p)).count(), 1, "{p}");
+        }
+        for bad in ["0/3", "4/3", "1/0", "x/2", "3"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let one_based = env(&[
+            ("SLURM_ARRAY_TASK_ID", "4"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+        ]);
+        assert_eq!(
+            Shard::from_slurm(one_based).unwrap(),
+            Shard { index: 3, count: 4 }
+        );
+        let zero_based = env(&[
+            ("SLURM_ARRAY_TASK_ID", "0"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+        ]);
+        assert_eq!(
+            Shard::from_slurm(zero_based).unwrap(),
+            Shard { index: 0, count: 4 }
+        );
+        let stepped = env(&[
+            ("SLURM_ARRAY_TASK_ID", "6"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+            ("SLURM_ARRAY_TASK_MIN", "2"),
+            ("SLURM_ARRAY_TASK_STEP", "2"),
+        ]);
+        assert_eq!(
+            Shard::from_slurm(stepped).unwrap(),
+            Shard { index: 2, count: 3 }
+        );
+        assert!(Shard::from_slurm(env(&[])).is_err());
+        assert!(
+            Shard::from_slurm(env(&[
+                ("SLURM_ARRAY_TASK_ID", "9"),
+                ("SLURM_ARRAY_TASK_COUNT", "4")
+            ]))
+            .is_err()
+        );
+        assert_eq!(ranges(&[0, 1, 2, 3, 7, 9, 10]), "0-3, 7, 9-10");
     }
 }

@@ -181,3 +181,120 @@ fn bad_study_input_is_named() {
         .code(1)
         .stderr(predicates::str::contains("not a study directory"));
 }
+
+/// Run `povsim ARGS` as `n` concurrent processes, shard `i` of `n` each, and require
+/// that every one succeeds.
+fn shards(study: &Path, command: &str, n: usize) {
+    let children: Vec<_> = (1..=n)
+        .map(|i| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin!("povsim"))
+                .args([command, "--resume"])
+                .arg(study)
+                .args(["--shard", &format!("{i}/{n}"), "--threads", "1", "--quiet"])
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_study_run_as_concurrent_shards_merges_byte_identical_to_one_process() {
+    let dir = tempfile::tempdir().unwrap();
+    for (command, design) in [
+        (
+            "sensitivity",
+            vec!["--method", "sobol", "--samples", "4", "--dummy"],
+        ),
+        (
+            "sweep",
+            vec!["--vary", "policy.monitoring.detection_rate=0.1:0.9:5"],
+        ),
+    ] {
+        let single = dir.path().join(format!("{command}-single"));
+        let split = dir.path().join(format!("{command}-split"));
+        for (out, extra) in [(&single, None), (&split, Some("--prepare"))] {
+            povsim()
+                .arg(command)
+                .args(&design)
+                .args(TINY)
+                .args(["--quiet", "--no-report", "--out"])
+                .arg(out)
+                .args(extra)
+                .assert()
+                .success();
+        }
+        // Prepared: the plan and design, no point run and no table.
+        assert!(split.join("plan.toml").exists() && split.join("design.csv").exists());
+        assert_eq!(fs::read_dir(split.join("points")).unwrap().count(), 0);
+        // Merging before the shards ran names every point and the command.
+        let err = povsim().arg("merge").arg(&split).assert().code(1);
+        let err = String::from_utf8(err.get_output().stderr.clone()).unwrap();
+        assert!(
+            err.contains("are missing") && err.contains("--resume"),
+            "{err}"
+        );
+
+        shards(&split, command, 3);
+        povsim()
+            .arg("merge")
+            .arg(&split)
+            .args(["--quiet", "--no-report"])
+            .assert()
+            .success();
+        for table in ["results.csv", "indices.csv", "sweep.csv"] {
+            if single.join(table).exists() {
+                assert_eq!(
+                    fs::read(single.join(table)).unwrap(),
+                    fs::read(split.join(table)).unwrap(),
+                    "{command}: {table}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_truncated_or_foreign_point_file_is_run_again_not_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let vary = ["--vary", "policy.monitoring.detection_rate=0.2:0.8:4"];
+    for (out, seed) in [(&a, "1"), (&b, "2")] {
+        povsim()
+            .arg("sweep")
+            .args(vary)
+            .args(TINY)
+            .args(["--seed", seed, "--quiet", "--no-report", "--out"])
+            .arg(out)
+            .assert()
+            .success();
+    }
+    let whole = read(&a.join("sweep.csv"));
+    let point = |dir: &Path, i: usize| dir.join("points").join(format!("{i:06}.csv"));
+    // Point 1 cut short, point 2 from another study (another seed), point 3 gone.
+    let text = fs::read(point(&a, 1)).unwrap();
+    fs::write(point(&a, 1), &text[..text.len() / 2]).unwrap();
+    fs::copy(point(&b, 2), point(&a, 2)).unwrap();
+    fs::remove_file(point(&a, 3)).unwrap();
+    let err = povsim().arg("merge").arg(&a).assert().code(1);
+    let err = String::from_utf8(err.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.contains("3 of 4 points") && err.contains("1-3"),
+        "{err}"
+    );
+    povsim()
+        .args(["sweep", "--resume"])
+        .arg(&a)
+        .args(["--quiet", "--no-report"])
+        .assert()
+        .success();
+    assert_eq!(read(&a.join("sweep.csv")), whole, "rerun, not merged");
+}
