@@ -20,6 +20,15 @@ if ! python3 -c "import numpy" >/dev/null 2>&1; then
     echo "== installing NumPy for the reference-model check (pip install numpy)"
     python3 -m pip install --quiet numpy
 fi
+# Real clients: SALib, in a virtual environment of its own under target/, checks
+# povsim's Morris and Sobol estimators on povsim's own designs.
+venv=target/clients-venv
+if ! "$venv/bin/python" -c "import SALib" >/dev/null 2>&1; then
+    echo "== installing SALib for the estimator cross-check (pip, in $venv)"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet "SALib>=1.5,<2"
+fi
+export POVSIM_PYTHON="$PWD/$venv/bin/python" POVSIM_REQUIRE_SALIB=1
 # The full-disk and read-only checks mount a small tmpfs, which needs root: as root a
 # failure to mount is a test failure, otherwise those checks say "skipped".
 if [ "$(id -u)" = 0 ]; then

@@ -5,6 +5,7 @@ mod integration {
     pub mod bad_inputs;
     pub mod calibrate;
     pub mod cli;
+    pub mod clients;
     pub mod common;
     pub mod compare;
     pub mod determinism;

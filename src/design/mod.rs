@@ -316,17 +316,25 @@ pub fn sobol_indices(y: &[f64], n: usize, k: usize) -> Vec<(f64, f64)> {
 }
 
 fn sobol_from(y: &[f64], n: usize, k: usize, rows: &[usize]) -> Vec<(f64, f64)> {
-    let fa: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
-    let fb: Vec<f64> = rows.iter().map(|&i| y[n + i]).collect();
-    let all: Vec<f64> = fa.iter().chain(&fb).copied().collect();
-    let var = stats::summarize(&all).sd.map_or(0.0, |s| s * s);
+    // Outputs are centred on the mean of f_A and f_B first: the first-order estimator
+    // mean(f_B (f_ABj − f_A)) is not invariant to a shift of the output, and a metric
+    // such as a return rate sits far from zero compared with its spread, where the
+    // uncentred estimator is mostly noise (SALib centres too; tests/clients checks it).
+    let fa0: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
+    let fb0: Vec<f64> = rows.iter().map(|&i| y[n + i]).collect();
+    let all: Vec<f64> = fa0.iter().chain(&fb0).copied().collect();
+    let centre = stats::summarize(&all);
+    let var = centre.sd.map_or(0.0, |s| s * s);
+    let c = centre.mean;
+    let fa: Vec<f64> = fa0.iter().map(|v| v - c).collect();
+    let fb: Vec<f64> = fb0.iter().map(|v| v - c).collect();
     let m = rows.len() as f64;
     (0..k)
         .map(|j| {
             if var <= 0.0 {
                 return (0.0, 0.0);
             }
-            let fab: Vec<f64> = rows.iter().map(|&i| y[(2 + j) * n + i]).collect();
+            let fab: Vec<f64> = rows.iter().map(|&i| y[(2 + j) * n + i] - c).collect();
             let s1 = fb
                 .iter()
                 .zip(&fab)
