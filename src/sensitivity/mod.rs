@@ -566,7 +566,8 @@ impl Study {
     }
 
     /// Points still to run: those without a point file, and those whose file is not
-    /// whole or not this study's (it must parse, be point i of this study by the digest, and hold every metric).
+    /// whole or not this study's (it must parse, be point i of this study by the
+    /// digest, and hold every metric).
     pub fn pending(&self) -> Vec<usize> {
         (0..self.values.len())
             .filter(|&i| self.read_point(i).is_err())
