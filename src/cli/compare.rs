@@ -9,7 +9,7 @@ use povsim::runner;
 
 use super::args::CompareArgs;
 use super::progress::{Progress, announce};
-use super::{Failure, Result, check_memory, note_unreached, out_dir, pool, print};
+use super::{Failure, Result, check_memory, note_unreached, out_dir, pool, print, write_outputs};
 
 /// `povsim compare`: the baseline and each variant on common random numbers.
 pub fn compare(a: CompareArgs, command_line: &[String]) -> Result {
@@ -99,13 +99,7 @@ pub fn compare(a: CompareArgs, command_line: &[String]) -> Result {
         threads,
     };
     let mut made = result.output(&study, precision, &how)?;
-    // The tables are the results: they are written even if the charts cannot be.
-    if !a.output.no_report
-        && let Err(e) = povsim::report::attach(&dir, &mut made.files)
-    {
-        eprintln!("warning: report.html not written: {e}");
-    }
-    output::write_dir(&dir, a.output.force, &made.files)?;
+    write_outputs(&dir, &a.output, &mut made.files)?;
     if !a.output.quiet {
         let mut out = std::io::stdout().lock();
         print::comparison(&mut out, &study, &result, &made.tables, &made.rows)?;

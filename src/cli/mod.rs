@@ -294,6 +294,23 @@ fn check_memory(scenarios: &[&Scenario], threads: usize) -> Result {
     Ok(())
 }
 
+/// Attach the charts and report to `files` unless `--no-report`, then write them all
+/// into `dir`. The tables are the results: they are written even if the charts cannot
+/// be.
+fn write_outputs(
+    dir: &std::path::Path,
+    out: &args::OutputArgs,
+    files: &mut Vec<(String, Vec<u8>)>,
+) -> Result {
+    if !out.no_report
+        && let Err(e) = povsim::report::attach(dir, files)
+    {
+        eprintln!("warning: report.html not written: {e}");
+    }
+    povsim::output::write_dir(dir, out.force, files)?;
+    Ok(())
+}
+
 /// The output folder: `--out`, or `outputs/NAME-TIMESTAMP`.
 fn out_dir(out: &Option<PathBuf>, name: &str) -> PathBuf {
     out.clone().unwrap_or_else(|| {

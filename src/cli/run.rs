@@ -11,7 +11,7 @@ use povsim::trace::{self, Find};
 
 use super::args::{CheckArgs, ReportArgs, RunArgs, SimArgs, TraceArgs, ValidateArgs};
 use super::progress::{Progress, announce};
-use super::{Failure, Result, check_memory, load, out_dir, pool, print};
+use super::{Failure, Result, check_memory, load, out_dir, pool, print, write_outputs};
 
 /// `povsim run`: simulate a scenario and write its tables, manifest and report.
 pub fn run(a: RunArgs, command_line: &[String]) -> Result {
@@ -39,13 +39,7 @@ pub fn run(a: RunArgs, command_line: &[String]) -> Result {
         threads,
     };
     let mut made = output::run_output(&s, &result, &how)?;
-    // The tables are the results: they are written even if the charts cannot be.
-    if !a.output.no_report
-        && let Err(e) = povsim::report::attach(&dir, &mut made.files)
-    {
-        eprintln!("warning: report.html not written: {e}");
-    }
-    output::write_dir(&dir, a.output.force, &made.files)?;
+    write_outputs(&dir, &a.output, &mut made.files)?;
     if !a.output.quiet {
         let mut out = std::io::stdout().lock();
         print::summary(&mut out, &s, &made.tables)?;

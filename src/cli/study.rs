@@ -6,7 +6,7 @@ use povsim::calibrate::Calibration;
 use povsim::compare;
 use povsim::runner::{self, Observer};
 use povsim::scenario::Source;
-use povsim::sensitivity::{self, Method, Plan, Shard, Study, ranges};
+use povsim::sensitivity::{self, Method, Plan, Shard, Study};
 
 use super::args::{CalibrateArgs, MergeArgs, OutputArgs, SensitivityArgs, SplitArgs, SweepArgs};
 use super::progress::{Progress, announce};
@@ -111,21 +111,25 @@ fn run_study(study: &Study, out: &OutputArgs, split: &SplitArgs, label: &'static
     }
     let shard = match split.shard.as_deref() {
         None => None,
-        Some("slurm") => Some(
-            Shard::from_slurm(|v| std::env::var(v).ok())
-                .map_err(|rule| Failure::flag("--shard", "shard", "slurm", &rule))?,
-        ),
         Some(spec) => Some(
-            Shard::parse(spec).map_err(|rule| Failure::flag("--shard", "shard", spec, &rule))?,
+            Shard::from_flag(spec, |v| std::env::var(v).ok())
+                .map_err(|rule| Failure::flag("--shard", "shard", spec, &rule))?,
         ),
     };
     let pool = pool(out.threads)?;
     let threads = pool.current_num_threads();
     check_memory(&[&study.scenario], threads)?;
-    let pending = match shard {
-        Some(shard) => study.pending_in(shard),
-        None => study.pending(),
+    // Read the point files once: what is done, and what this process is to run.
+    let all_pending = study.pending();
+    let pending: Vec<usize> = match shard {
+        Some(shard) => all_pending
+            .iter()
+            .copied()
+            .filter(|&i| shard.contains(i))
+            .collect(),
+        None => all_pending.clone(),
     };
+    let done_before = total - all_pending.len();
     let per_point = study.household_years_per_point();
     announce(
         out.quiet,
@@ -135,42 +139,30 @@ fn run_study(study: &Study, out: &OutputArgs, split: &SplitArgs, label: &'static
         "keeps finished points; --resume completes the study",
     );
     let progress = Progress::new(out.quiet, label);
-    let done_before = total - study.pending().len();
     progress.point_finished(done_before, total);
     progress.started(per_point * (done_before + pending.len()) as u64);
     progress.advanced(per_point * done_before as u64);
-    let ran = pool.install(|| study.run_points(&pending, &progress))?;
+    let ran = pool.install(|| study.run_points(&pending, done_before, &progress))?;
     progress.finish();
-    let left = match shard {
-        Some(shard) => study.pending_in(shard).len(),
-        None => study.pending().len(),
-    };
-    if left > 0 {
+    if ran < pending.len() {
         return Err(Failure::InterruptedStudy {
             dir: study.dir.clone(),
-            saved: format!(
-                "{} of {total} points are done",
-                total - study.pending().len()
-            ),
+            saved: format!("{} of {total} points are done", done_before + ran),
         });
     }
     if let Some(shard) = shard {
         if !out.quiet {
+            // Read again: other shards may have finished points meanwhile.
             let remaining = study.pending().len();
+            let next = if remaining == 0 {
+                "write the tables with"
+            } else {
+                "when the other shards are done,"
+            };
             println!(
-                "shard {shard}: ran {ran} points; {} of {total} points of the study are done{}",
+                "shard {shard}: ran {ran} points; {} of {total} points of the study are done; {next} `povsim merge {}`",
                 total - remaining,
-                if remaining == 0 {
-                    format!(
-                        "; write the tables with `povsim merge {}`",
-                        study.dir.display()
-                    )
-                } else {
-                    format!(
-                        "; when the other shards are done, `povsim merge {}`",
-                        study.dir.display()
-                    )
-                }
+                study.dir.display()
             );
         }
         return Ok(());
@@ -194,21 +186,10 @@ fn finish_study(study: &Study, no_report: bool, quiet: bool, ran: usize) -> Resu
     Ok(())
 }
 
-/// `povsim merge`: every point present and whole, then the tables and the report.
+/// `povsim merge`: every point present and whole, then the tables and the report;
+/// `Study::finish` refuses a study with a point missing, naming them all.
 pub fn merge(a: MergeArgs) -> Result {
     let study = Study::open(&a.dir)?;
-    let missing = study.pending();
-    if !missing.is_empty() {
-        return Err(anyhow::anyhow!(
-            "{}: {} of {} points are missing or not whole: {}; run them with `{}` (or each shard with `--shard I/N`), then merge again",
-            study.dir.display(),
-            missing.len(),
-            study.len(),
-            ranges(&missing),
-            study.resume_command()
-        )
-        .into());
-    }
     finish_study(&study, a.no_report, a.quiet, 0)
 }
 

@@ -306,35 +306,29 @@ impl Comparison {
             )?);
         }
         files.push(("comparison.csv".into(), comparison_csv(&rows)?));
-        let Some(base) = self.arms.first() else {
-            return Ok(CompareOutput {
-                tables,
-                rows,
-                files,
-            });
-        };
-        let sim = &base.scenario.params.simulation;
-        let manifest = StudyManifest {
-            povsim_version: env!("CARGO_PKG_VERSION").into(),
-            command_line: how.command_line.clone(),
-            study: study.name.clone(),
-            scenarios: self.arms.iter().map(|a| a.scenario.name.clone()).collect(),
-            seed: sim.seed,
-            threads: how.threads,
-            households: sim.households,
-            years: sim.years,
-            replications: sim.replications,
-            precision: precision.map(|p| p.epsilon),
-            independent_seeds: self.independent,
-            precision_reached: self.precision_reached,
-            wall_seconds: self.seconds,
-            household_years_per_second: household_years as f64 / self.seconds.max(1e-9),
-        };
-        let json = serde_json::to_string_pretty(&manifest).map_err(|e| OutputError::Serialize {
-            what: "manifest.json".into(),
-            message: e.to_string(),
-        })?;
-        files.push(("manifest.json".into(), (json + "\n").into_bytes()));
+        if let Some(base) = self.arms.first() {
+            let sim = &base.scenario.params.simulation;
+            let manifest = StudyManifest {
+                povsim_version: env!("CARGO_PKG_VERSION").into(),
+                command_line: how.command_line.clone(),
+                study: study.name.clone(),
+                scenarios: self.arms.iter().map(|a| a.scenario.name.clone()).collect(),
+                seed: sim.seed,
+                threads: how.threads,
+                households: sim.households,
+                years: sim.years,
+                replications: sim.replications,
+                precision: precision.map(|p| p.epsilon),
+                independent_seeds: self.independent,
+                precision_reached: self.precision_reached,
+                wall_seconds: self.seconds,
+                household_years_per_second: household_years as f64 / self.seconds.max(1e-9),
+            };
+            files.push((
+                "manifest.json".into(),
+                crate::output::json_file("manifest.json", &manifest)?,
+            ));
+        }
         Ok(CompareOutput {
             tables,
             rows,

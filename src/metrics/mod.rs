@@ -501,6 +501,14 @@ impl PanelTally {
 /// Window of the re-entry calibration target (years).
 pub const REENTRY_WINDOW: i16 = 5;
 
+/// The names of the summary metrics, in the order [`summary`] gives them.
+pub fn summary_names() -> Vec<String> {
+    summary(&[YearTally::default()], &PanelTally::default())
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect()
+}
+
 /// The summary metrics of one replication.
 pub fn summary(years: &[YearTally], panel: &PanelTally) -> Vec<(String, f64)> {
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };

@@ -124,12 +124,10 @@ impl Tables {
 
     /// `yearly.csv`.
     pub fn yearly_csv(&self) -> Result<Vec<u8>, OutputError> {
-        let mut out = Csv::new(
-            "yearly.csv",
-            [
-                "scenario", "year", "metric", "mean", "sd", "ci_low", "ci_high", "n",
-            ],
-        )?;
+        let header = ["scenario", "year", "metric"]
+            .into_iter()
+            .chain(STATS_HEADER);
+        let mut out = Csv::new("yearly.csv", header)?;
         for (t, year) in self.years.iter().enumerate() {
             for (i, name) in self.yearly_names.iter().enumerate() {
                 let s = stats::summarize(&self.yearly[t][i]);
@@ -169,10 +167,8 @@ impl Tables {
 
     /// `summary.csv`.
     pub fn summary_csv(&self) -> Result<Vec<u8>, OutputError> {
-        let mut out = Csv::new(
-            "summary.csv",
-            ["scenario", "metric", "mean", "sd", "ci_low", "ci_high", "n"],
-        )?;
+        let header = ["scenario", "metric"].into_iter().chain(STATS_HEADER);
+        let mut out = Csv::new("summary.csv", header)?;
         for (i, name) in self.summary_names.iter().enumerate() {
             let s = stats::summarize(&self.summary[i]);
             let head = [self.scenario.clone(), name.clone()];
@@ -253,9 +249,13 @@ impl Csv {
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
     {
+        let what = &self.what;
         self.writer
             .write_record(fields)
-            .map_err(|e| self.error(&e.to_string()))
+            .map_err(|e| OutputError::Serialize {
+                what: what.clone(),
+                message: e.to_string(),
+            })
     }
 
     /// The table's bytes.
@@ -267,13 +267,6 @@ impl Csv {
                 what,
                 message: e.to_string(),
             })
-    }
-
-    fn error(&self, message: &str) -> OutputError {
-        OutputError::Serialize {
-            what: self.what.clone(),
-            message: message.to_string(),
-        }
     }
 }
 
@@ -359,6 +352,16 @@ pub fn run_output(
     Ok(RunOutput { tables, files })
 }
 
+/// A manifest's bytes: pretty JSON and a final newline; `what` names the file in an
+/// error.
+pub fn json_file(what: &str, value: &impl Serialize) -> Result<Vec<u8>, OutputError> {
+    let json = serde_json::to_string_pretty(value).map_err(|e| OutputError::Serialize {
+        what: what.into(),
+        message: e.to_string(),
+    })?;
+    Ok((json + "\n").into_bytes())
+}
+
 /// The files of a run, named with `prefix` (a subfolder ending in `/`, or empty).
 pub fn run_files(
     prefix: &str,
@@ -366,16 +369,13 @@ pub fn run_files(
     tables: &Tables,
     manifest: &Manifest,
 ) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
-    let manifest = serde_json::to_string_pretty(manifest).map_err(|e| OutputError::Serialize {
-        what: format!("{prefix}manifest.json"),
-        message: e.to_string(),
-    })?;
+    let manifest = json_file(&format!("{prefix}manifest.json"), manifest)?;
     let files = [
         ("yearly.csv", tables.yearly_csv()?),
         ("replications.csv", tables.replications_csv()?),
         ("summary.csv", tables.summary_csv()?),
         ("causes.csv", tables.causes_csv()?),
-        ("manifest.json", (manifest + "\n").into_bytes()),
+        ("manifest.json", manifest),
         ("scenario.toml", s.to_toml()?.into_bytes()),
     ];
     Ok(files
@@ -450,34 +450,28 @@ pub fn replace_dir<E: From<OutputError>>(
     let staged = fs::create_dir_all(&tmp)
         .map_err(|e| E::from(io(dir)(e)))
         .and_then(|()| fill(&tmp));
-    if let Err(e) = staged {
+    let placed = staged.and_then(|()| swap_into_place(&tmp, dir, &parent, &name).map_err(E::from));
+    if placed.is_err() {
+        // A full disk or a failing write leaves nothing behind but the earlier results.
         let _ = fs::remove_dir_all(&tmp);
-        return Err(e);
     }
-    swap_into_place(&tmp, dir, &parent, &name).map_err(E::from)
+    placed
 }
 
 /// Rename the staged folder `tmp` to `dir`, moving an existing `dir` aside first and
 /// back if the rename fails.
 fn swap_into_place(tmp: &Path, dir: &Path, parent: &Path, name: &str) -> Result<(), OutputError> {
-    if dir.exists() {
-        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-        if let Err(e) = fs::rename(dir, &old) {
-            let _ = fs::remove_dir_all(tmp);
-            return Err(io(dir)(e));
-        }
-        if let Err(e) = fs::rename(tmp, dir) {
-            // Put the earlier results back where they were.
-            let _ = fs::rename(&old, dir);
-            let _ = fs::remove_dir_all(tmp);
-            return Err(io(dir)(e));
-        }
-        fs::remove_dir_all(&old).map_err(io(&old))?;
-    } else if let Err(e) = fs::rename(tmp, dir) {
-        let _ = fs::remove_dir_all(tmp);
+    if !dir.exists() {
+        return fs::rename(tmp, dir).map_err(io(dir));
+    }
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    fs::rename(dir, &old).map_err(io(dir))?;
+    if let Err(e) = fs::rename(tmp, dir) {
+        // Put the earlier results back where they were.
+        let _ = fs::rename(&old, dir);
         return Err(io(dir)(e));
     }
-    Ok(())
+    fs::remove_dir_all(&old).map_err(io(&old))
 }
 
 /// Write `files` under `root`, creating their folders; a failure names the file under

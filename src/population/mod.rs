@@ -472,21 +472,20 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
     let mut cause = 255u8;
     let mut motivation_scale = 1.0;
     if registered {
+        let shares = pop.causes.shares();
+        // Shares that sum to just under 1 leave the last cause the remainder.
         let mut acc = 0.0;
-        for (i, (_, share)) in pop.causes.shares().iter().enumerate() {
-            acc += share;
-            if u_cause < acc {
-                cause = i as u8;
-                break;
-            }
-        }
-        if cause == 255 {
-            // Shares that sum to just under 1 leave the last cause the remainder.
-            cause = (pop.causes.shares().len() - 1) as u8;
-        }
+        let picked = shares
+            .iter()
+            .position(|(_, share)| {
+                acc += share;
+                u_cause < acc
+            })
+            .unwrap_or(shares.len() - 1);
+        cause = picked as u8;
         // The recorded cause shapes the household it describes.
         let fx = &pop.cause_effects;
-        match pop.causes.shares()[usize::from(cause)].0 {
+        match shares[picked].0 {
             "illness" => chronic = chronic.max(fx.illness_chronic_members),
             "funds" => assets *= fx.funds_assets_factor.get(),
             "skills" => skill -= fx.skills_schooling_gap,

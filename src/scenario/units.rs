@@ -19,98 +19,71 @@ impl fmt::Display for OutOfRange {
 
 impl std::error::Error for OutOfRange {}
 
-/// A probability or a share: a number in [0, 1].
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default, Serialize, Deserialize)]
-#[serde(try_from = "f64", into = "f64")]
-pub struct Probability(f64);
+/// A number that is in `[LOW, HIGH]` once made: the type, its range, the rule its
+/// message gives, and the accessor and conversions every such type has.
+macro_rules! bounded {
+    ($(#[$doc:meta])* $name:ident in $low:literal ..= $high:literal, $rule:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default, Serialize, Deserialize)]
+        #[serde(try_from = "f64", into = "f64")]
+        pub struct $name(f64);
+
+        impl $name {
+            /// What a value must be.
+            pub const RULE: &'static str = $rule;
+
+            /// `x`, if it is in range (NaN never is).
+            pub fn new(x: f64) -> Result<$name, OutOfRange> {
+                if ($low..=$high).contains(&x) {
+                    Ok($name(x))
+                } else {
+                    Err(OutOfRange(Self::RULE))
+                }
+            }
+
+            /// The number.
+            #[inline]
+            pub const fn get(self) -> f64 {
+                self.0
+            }
+        }
+
+        impl TryFrom<f64> for $name {
+            type Error = OutOfRange;
+            fn try_from(x: f64) -> Result<Self, OutOfRange> {
+                $name::new(x)
+            }
+        }
+
+        impl From<$name> for f64 {
+            fn from(x: $name) -> f64 {
+                x.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+bounded!(
+    /// A probability or a share: a number in [0, 1].
+    Probability in 0.0 ..= 1.0, "a probability or share must be in [0, 1]"
+);
+
+bounded!(
+    /// An amount of money in CNY: finite, not negative, and at most a trillion.
+    Money in 0.0 ..= 1e12, "an amount of money must be >= 0 (CNY)"
+);
 
 impl Probability {
-    /// What a probability must be.
-    pub const RULE: &'static str = "a probability or share must be in [0, 1]";
     /// Never.
     pub const ZERO: Probability = Probability(0.0);
     /// Always.
     pub const ONE: Probability = Probability(1.0);
-
-    /// `p`, if it is in [0, 1].
-    pub fn new(p: f64) -> Result<Probability, OutOfRange> {
-        if (0.0..=1.0).contains(&p) {
-            Ok(Probability(p))
-        } else {
-            Err(OutOfRange(Self::RULE))
-        }
-    }
-
-    /// The number.
-    #[inline]
-    pub const fn get(self) -> f64 {
-        self.0
-    }
-}
-
-impl TryFrom<f64> for Probability {
-    type Error = OutOfRange;
-    fn try_from(p: f64) -> Result<Self, OutOfRange> {
-        Probability::new(p)
-    }
-}
-
-impl From<Probability> for f64 {
-    fn from(p: Probability) -> f64 {
-        p.0
-    }
-}
-
-impl fmt::Display for Probability {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-/// An amount of money in CNY: finite, not negative, and at most a trillion.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default, Serialize, Deserialize)]
-#[serde(try_from = "f64", into = "f64")]
-pub struct Money(f64);
-
-impl Money {
-    /// What an amount must be.
-    pub const RULE: &'static str = "an amount of money must be >= 0 (CNY)";
-    /// Nothing.
-    pub const ZERO: Money = Money(0.0);
-
-    /// `cny`, if it is finite, not negative and at most 1e12.
-    pub fn new(cny: f64) -> Result<Money, OutOfRange> {
-        if (0.0..=1e12).contains(&cny) {
-            Ok(Money(cny))
-        } else {
-            Err(OutOfRange(Self::RULE))
-        }
-    }
-
-    /// The amount (CNY).
-    #[inline]
-    pub const fn get(self) -> f64 {
-        self.0
-    }
-}
-
-impl TryFrom<f64> for Money {
-    type Error = OutOfRange;
-    fn try_from(cny: f64) -> Result<Self, OutOfRange> {
-        Money::new(cny)
-    }
-}
-
-impl From<Money> for f64 {
-    fn from(m: Money) -> f64 {
-        m.0
-    }
-}
-
-impl fmt::Display for Money {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
 }
 
 #[cfg(test)]

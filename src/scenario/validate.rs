@@ -159,42 +159,41 @@ impl Policy {
 impl Simulation {
     /// The rules of `[simulation]`.
     fn validate(&self, c: &Checker) -> Result<(), ScenarioError> {
-        let s = self;
         c.count(
             "households",
-            s.households,
+            self.households,
             MAX_HOUSEHOLDS,
             "the number of households",
         )?;
         c.count(
             "years",
-            u64::from(s.years),
+            u64::from(self.years),
             u64::from(MAX_YEARS),
             "the number of years",
         )?;
         c.count(
             "replications",
-            u64::from(s.replications),
+            u64::from(self.replications),
             u64::from(MAX_REPLICATIONS),
             "the number of replications",
         )?;
         c.count(
             "villages",
-            u64::from(s.villages),
+            u64::from(self.villages),
             65_535,
             "the number of villages",
         )?;
-        if s.burn_in_years > MAX_BURN_IN_YEARS {
+        if self.burn_in_years > MAX_BURN_IN_YEARS {
             return Err(c.fail(
                 "burn_in_years",
-                s.burn_in_years,
+                self.burn_in_years,
                 "burn-in must be from 0 to 50 years",
             ));
         }
-        if !(1900..=2200).contains(&s.start_year) {
+        if !(1900..=2200).contains(&self.start_year) {
             return Err(c.fail(
                 "start_year",
-                s.start_year,
+                self.start_year,
                 "a start year must be between 1900 and 2200",
             ));
         }
@@ -230,96 +229,95 @@ impl PovertyLine {
 impl Population {
     /// The rules of `[population]`.
     fn validate(&self, c: &Checker) -> Result<(), ScenarioError> {
-        let pop = self;
-        c.nonneg("land_mean", pop.land_mean)?;
-        if pop.lifted_share.get() + pop.marginal_share.get() > 1.0 {
+        c.nonneg("land_mean", self.land_mean)?;
+        if self.lifted_share.get() + self.marginal_share.get() > 1.0 {
             return Err(c.fail_among(
                 &[
-                    ("marginal_share", pop.marginal_share.to_string()),
-                    ("lifted_share", pop.lifted_share.to_string()),
+                    ("marginal_share", self.marginal_share.to_string()),
+                    ("lifted_share", self.lifted_share.to_string()),
                 ],
                 &format!(
                     "lifted_share + marginal_share must be <= 1 (lifted_share is {}, marginal_share {})",
-                    pop.lifted_share, pop.marginal_share
+                    self.lifted_share, self.marginal_share
                 ),
             ));
         }
         c.range(
             "household_size_mean",
-            pop.household_size_mean,
+            self.household_size_mean,
             1.0,
             20.0,
             "mean household size must be in [1, 20] persons",
         )?;
         c.range(
             "head_age_mean",
-            pop.head_age_mean,
+            self.head_age_mean,
             16.0,
             100.0,
             "mean head age must be in [16, 100]",
         )?;
-        c.nonneg("head_age_sd", pop.head_age_sd)?;
+        c.nonneg("head_age_sd", self.head_age_sd)?;
         c.range(
             "schooling_mean",
-            pop.schooling_mean,
+            self.schooling_mean,
             0.0,
             20.0,
             "mean schooling must be in [0, 20] years",
         )?;
-        c.nonneg("schooling_sd", pop.schooling_sd)?;
+        c.nonneg("schooling_sd", self.schooling_sd)?;
         c.range(
             "schooling_max",
-            pop.schooling_max,
-            pop.schooling_mean.max(1.0),
+            self.schooling_max,
+            self.schooling_mean.max(1.0),
             40.0,
             &format!(
                 "must be in [schooling_mean, 40] years (schooling_mean is {})",
-                pop.schooling_mean
+                self.schooling_mean
             ),
         )?;
         c.range(
             "registered_schooling_gap",
-            pop.registered_schooling_gap,
+            self.registered_schooling_gap,
             -20.0,
             20.0,
             "must be in [-20, 20] years",
         )?;
         c.range(
             "land_sigma",
-            pop.land_sigma,
+            self.land_sigma,
             0.0,
             5.0,
             "a log-normal sigma must be in [0, 5]",
         )?;
         c.range(
             "assets_sigma",
-            pop.assets_sigma,
+            self.assets_sigma,
             0.0,
             5.0,
             "a log-normal sigma must be in [0, 5]",
         )?;
         c.range(
             "permanent_sd",
-            pop.permanent_sd,
+            self.permanent_sd,
             0.0,
             5.0,
             "a log standard deviation must be in [0, 5]",
         )?;
         c.range(
             "lifted_income_shift",
-            pop.lifted_income_shift,
+            self.lifted_income_shift,
             -5.0,
             5.0,
             "a log-income shift must be in [-5, 5]",
         )?;
         c.range(
             "marginal_income_shift",
-            pop.marginal_income_shift,
+            self.marginal_income_shift,
             -5.0,
             5.0,
             "a log-income shift must be in [-5, 5]",
         )?;
-        let fx = &pop.cause_effects;
+        let fx = &self.cause_effects;
         c.range(
             "cause_effects.skills_schooling_gap",
             fx.skills_schooling_gap,
@@ -342,14 +340,14 @@ impl Population {
         }
         c.range(
             "motivation_concentration",
-            pop.motivation_concentration,
+            self.motivation_concentration,
             0.01,
             1e4,
             "a Beta concentration must be > 0",
         )?;
         let mut total = 0.0;
         let mut cause_keys = Vec::new();
-        for (k, v) in pop.causes.shares() {
+        for (k, v) in self.causes.shares() {
             let key = format!("causes.{k}");
             total += v;
             cause_keys.push(key);
@@ -371,38 +369,37 @@ impl Population {
 impl Income {
     /// The rules of `[income]`.
     fn validate(&self, c: &Checker) -> Result<(), ScenarioError> {
-        let inc = self;
         c.range(
             "nominal_growth",
-            inc.nominal_growth,
+            self.nominal_growth,
             -0.5,
             1.0,
             "annual growth must be in [-0.5, 1]",
         )?;
         c.range(
             "wage_sigma",
-            inc.wage_sigma,
+            self.wage_sigma,
             0.0,
             5.0,
             "a log-normal sigma must be in [0, 5]",
         )?;
         c.range(
             "employment_schooling_effect",
-            inc.employment_schooling_effect,
+            self.employment_schooling_effect,
             -10.0,
             10.0,
             "a logit effect must be in [-10, 10]",
         )?;
         c.range(
             "employment_motivation_effect",
-            inc.employment_motivation_effect,
+            self.employment_motivation_effect,
             -10.0,
             10.0,
             "a logit effect must be in [-10, 10]",
         )?;
         c.range(
             "asset_return",
-            inc.asset_return,
+            self.asset_return,
             -1.0,
             1.0,
             "an asset return must be in [-1, 1]",
@@ -414,43 +411,42 @@ impl Income {
 impl Demography {
     /// The rules of `[demography]`.
     fn validate(&self, c: &Checker) -> Result<(), ScenarioError> {
-        let d = self;
         c.range(
             "retirement_age",
-            d.retirement_age,
+            self.retirement_age,
             16.0,
             120.0,
             "an age must be in [16, 120]",
         )?;
         c.range(
             "succession_age",
-            d.succession_age,
+            self.succession_age,
             30.0,
             120.0,
             "an age must be in [30, 120]",
         )?;
         c.range(
             "successor_age",
-            d.successor_age,
+            self.successor_age,
             16.0,
             100.0,
             "an age must be in [16, 100]",
         )?;
-        if d.successor_age >= d.succession_age {
+        if self.successor_age >= self.succession_age {
             return Err(c.fail_among(
                 &[
-                    ("successor_age", d.successor_age.to_string()),
-                    ("succession_age", d.succession_age.to_string()),
+                    ("successor_age", self.successor_age.to_string()),
+                    ("succession_age", self.succession_age.to_string()),
                 ],
                 &format!(
                     "the successor must be younger than the age of succession (successor_age {}, succession_age {})",
-                    d.successor_age, d.succession_age
+                    self.successor_age, self.succession_age
                 ),
             ));
         }
         c.range(
             "elderly_age",
-            d.elderly_age,
+            self.elderly_age,
             16.0,
             120.0,
             "an age must be in [16, 120]",
@@ -462,8 +458,7 @@ impl Demography {
 impl Finance {
     /// The rules of `[finance]`.
     fn validate(&self, c: &Checker) -> Result<(), ScenarioError> {
-        let f = self;
-        c.nonneg("consumption_floor_ratio", f.consumption_floor_ratio)?;
+        c.nonneg("consumption_floor_ratio", self.consumption_floor_ratio)?;
         Ok(())
     }
 }
@@ -471,29 +466,28 @@ impl Finance {
 impl Shocks {
     /// The rules of `[shocks]`.
     fn validate(&self, c: &Checker) -> Result<(), ScenarioError> {
-        let sh = self;
         c.range(
             "income.rho",
-            sh.income.rho,
+            self.income.rho,
             0.0,
             0.99,
             "persistence rho must be in [0, 0.99]",
         )?;
         c.range(
             "income.persistent_sd",
-            sh.income.persistent_sd,
+            self.income.persistent_sd,
             0.0,
             3.0,
             "a log standard deviation must be in [0, 3]",
         )?;
         c.range(
             "income.transitory_sd",
-            sh.income.transitory_sd,
+            self.income.transitory_sd,
             0.0,
             3.0,
             "a log standard deviation must be in [0, 3]",
         )?;
-        let il = &sh.illness;
+        let il = &self.illness;
         c.range(
             "illness.age_slope",
             il.age_slope,
@@ -523,10 +517,10 @@ impl Shocks {
             "a log-normal sigma must be in [0, 5]",
         )?;
         for (name, h) in [
-            ("drought", &sh.drought),
-            ("hail", &sh.hail),
-            ("frost", &sh.frost),
-            ("sandstorm", &sh.sandstorm),
+            ("drought", &self.drought),
+            ("hail", &self.hail),
+            ("frost", &self.frost),
+            ("sandstorm", &self.sandstorm),
         ] {
             let k = |f: &str| format!("{name}.{f}");
             c.range(
@@ -539,14 +533,14 @@ impl Shocks {
         }
         c.range(
             "disaster_spread",
-            sh.disaster_spread,
+            self.disaster_spread,
             0.0,
             3.0,
             "a log standard deviation must be in [0, 3]",
         )?;
         c.range(
             "price.sd",
-            sh.price.sd,
+            self.price.sd,
             0.0,
             3.0,
             "a log standard deviation must be in [0, 3]",
@@ -558,11 +552,10 @@ impl Shocks {
 impl Register {
     /// The rules of `[policy.register]`.
     fn validate(&self, c: &Checker) -> Result<(), ScenarioError> {
-        let reg = self;
-        if !(1..=100).contains(&reg.rescue_years) {
+        if !(1..=100).contains(&self.rescue_years) {
             return Err(c.fail(
                 "rescue_years",
-                reg.rescue_years,
+                self.rescue_years,
                 "rescue_years must be in [1, 100]: 1 verifies a monitored household at its first year-end below the line",
             ));
         }
@@ -573,16 +566,19 @@ impl Register {
 impl Monitoring {
     /// The rules of `[policy.monitoring]`.
     fn validate(&self, c: &Checker) -> Result<(), ScenarioError> {
-        let m = self;
         c.range(
             "threshold_ratio",
-            m.threshold_ratio,
+            self.threshold_ratio,
             0.0,
             20.0,
             "the threshold ratio must be in [0, 20] times the poverty line",
         )?;
-        if m.exit_years > 100 {
-            return Err(c.fail("exit_years", m.exit_years, "exit_years must be in [0, 100]"));
+        if self.exit_years > 100 {
+            return Err(c.fail(
+                "exit_years",
+                self.exit_years,
+                "exit_years must be in [0, 100]",
+            ));
         }
         Ok(())
     }
@@ -591,15 +587,14 @@ impl Monitoring {
 impl Industry {
     /// The rules of `[policy.industry]`.
     fn validate(&self, c: &Checker) -> Result<(), ScenarioError> {
-        let ind = self;
-        if ind.programs.len() > 16 {
+        if self.programs.len() > 16 {
             return Err(c.fail(
                 "programs",
-                ind.programs.len(),
+                self.programs.len(),
                 "at most 16 industry programs",
             ));
         }
-        for (name, pr) in &ind.programs {
+        for (name, pr) in &self.programs {
             let k = |f: &str| format!("programs.{name}.{f}");
             c.range(
                 &k("income_sigma"),
@@ -623,8 +618,7 @@ impl Industry {
 impl SocialSecurity {
     /// The rules of `[policy.social_security]`.
     fn validate(&self, c: &Checker) -> Result<(), ScenarioError> {
-        let ss = self;
-        let si = &ss.serious_illness;
+        let si = &self.serious_illness;
         if si.reimbursement.get() + si.priority_bonus.get() > 1.0 {
             return Err(c.fail_among(
                 &[
@@ -643,7 +637,7 @@ impl SocialSecurity {
                 ),
             ));
         }
-        let db = &ss.dibao;
+        let db = &self.dibao;
         c.range(
             "dibao.standard_growth",
             db.standard_growth,
@@ -672,10 +666,9 @@ impl SocialSecurity {
 impl MotivationPolicy {
     /// The rules of `[policy.motivation]`.
     fn validate(&self, c: &Checker) -> Result<(), ScenarioError> {
-        let mo = self;
         c.range(
             "training_skill_gain",
-            mo.training_skill_gain,
+            self.training_skill_gain,
             0.0,
             10.0,
             "must be in [0, 10] years",

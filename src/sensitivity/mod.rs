@@ -334,12 +334,7 @@ fn point_scenario(base: &Path, keys: &[String], values: &[f64]) -> Result<Scenar
 /// The indices are computed on a summary metric: refuse any other name before a point
 /// runs.
 fn check_metric(metric: &str) -> Result<(), ScenarioError> {
-    use crate::metrics::{PanelTally, YearTally};
-    let names: Vec<String> =
-        crate::metrics::summary(&[YearTally::default()], &PanelTally::default())
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
+    let names = crate::metrics::summary_names();
     if names.iter().any(|n| n == metric) {
         return Ok(());
     }
@@ -403,6 +398,16 @@ impl Shard {
             index: i - 1,
             count: n,
         })
+    }
+
+    /// The shard `--shard` names: `I/N`, or `slurm` for this task of a Slurm job
+    /// array, whose variables `var` looks up.
+    pub fn from_flag(text: &str, var: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
+        if text == "slurm" {
+            Shard::from_slurm(var)
+        } else {
+            Shard::parse(text)
+        }
     }
 
     /// The shard of this task of a Slurm job array, from the variables Slurm sets:
@@ -486,10 +491,14 @@ pub enum StudyError {
     #[error(transparent)]
     Output(#[from] OutputError),
     /// A point is missing or not whole, so the study cannot be merged.
-    #[error("{}: points {missing} are missing or not whole ({why}); run them with `{command}` (or `--shard I/N` for each shard), then merge again", dir.display())]
+    #[error("{}: {count} of {total} points are missing or not whole: {missing} ({why}); run them with `{command}` (or each shard with `--shard I/N`), then merge again", dir.display())]
     Incomplete {
         /// The study.
         dir: PathBuf,
+        /// How many points are missing.
+        count: usize,
+        /// The study's points.
+        total: usize,
         /// The points missing, as ranges.
         missing: String,
         /// The command that runs them.
@@ -544,11 +553,7 @@ impl Study {
         let plan_file = dir.join("plan.toml");
         let plan_text = fs::read(&plan_file).map_err(io(&plan_file))?;
         let scenario_text = fs::read(&scenario_file).map_err(io(&scenario_file))?;
-        use crate::metrics::{PanelTally, YearTally};
-        let metrics = crate::metrics::summary(&[YearTally::default()], &PanelTally::default())
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
+        let metrics = crate::metrics::summary_names();
         Ok(Study {
             dir: dir.to_path_buf(),
             plan,
@@ -571,14 +576,6 @@ impl Study {
     pub fn pending(&self) -> Vec<usize> {
         (0..self.values.len())
             .filter(|&i| self.read_point(i).is_err())
-            .collect()
-    }
-
-    /// The pending points of `shard`.
-    pub fn pending_in(&self, shard: Shard) -> Vec<usize> {
-        self.pending()
-            .into_iter()
-            .filter(|&i| shard.contains(i))
             .collect()
     }
 
@@ -618,10 +615,7 @@ impl Study {
                 stats.iter().map(|s| s.to_string()).collect(),
             ));
         }
-        let names: Vec<&String> = rows.iter().map(|(m, _)| m).collect();
-        if names.len() != self.metrics.len()
-            || names.iter().zip(&self.metrics).any(|(a, b)| *a != b)
-        {
+        if !rows.iter().map(|(m, _)| m).eq(&self.metrics) {
             return Err(format!("{}: incomplete", path.display()));
         }
         Ok(rows)
@@ -647,20 +641,23 @@ impl Study {
     /// number of points run; stops early (leaving the rest pending) when the observer
     /// is cancelled.
     pub fn run(&self, observer: &dyn Observer) -> Result<usize, StudyError> {
-        self.run_points(&self.pending(), observer)
+        let pending = self.pending();
+        self.run_points(&pending, self.len() - pending.len(), observer)
     }
 
     /// Run `points` (pending ones, such as a shard's), in parallel, writing each as it
-    /// finishes; as [`Study::run`].
+    /// finishes; as [`Study::run`]. `done_before` is how many of the study's points were
+    /// done before, for the observer's count.
     pub fn run_points(
         &self,
         pending: &[usize],
+        done_before: usize,
         observer: &dyn Observer,
     ) -> Result<usize, StudyError> {
         let values = &self.values;
         let keys = self.plan.keys();
         let total = values.len();
-        let done = std::sync::atomic::AtomicUsize::new(total - self.pending().len());
+        let done = std::sync::atomic::AtomicUsize::new(done_before);
         let results: Vec<Result<bool, StudyError>> = pending
             .par_iter()
             .map(|&i| {
@@ -704,11 +701,16 @@ impl Study {
     fn read_points(&self) -> Result<Vec<PointRows>, StudyError> {
         (0..self.len())
             .map(|i| {
-                self.read_point(i).map_err(|why| StudyError::Incomplete {
-                    dir: self.dir.clone(),
-                    missing: ranges(&self.pending()),
-                    command: self.resume_command(),
-                    why,
+                self.read_point(i).map_err(|why| {
+                    let missing = self.pending();
+                    StudyError::Incomplete {
+                        dir: self.dir.clone(),
+                        count: missing.len(),
+                        total: self.len(),
+                        missing: ranges(&missing),
+                        command: self.resume_command(),
+                        why,
+                    }
                 })
             })
             .collect()
