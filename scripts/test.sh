@@ -2,7 +2,8 @@
 # The test command: builds and runs every test. The report check opens report.html in
 # headless Chromium; where Chromium is missing and we are root, it is installed from
 # Debian's packages (apt-get), otherwise the command says how to install it; NumPy,
-# for the check of the benchmark's reference model, comes from PyPI (pip).
+# for the check of the benchmark's reference model, comes from PyPI (pip), as do the
+# Python clients below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1 && [ -z "${POVSIM_CHROMIUM:-}" ]; then
@@ -20,15 +21,20 @@ if ! python3 -c "import numpy" >/dev/null 2>&1; then
     echo "== installing NumPy for the reference-model check (pip install numpy)"
     python3 -m pip install --quiet numpy
 fi
-# Real clients: SALib, in a virtual environment of its own under target/, checks
-# povsim's Morris and Sobol estimators on povsim's own designs.
+# Real clients, in a virtual environment of their own under target/: SALib checks
+# povsim's Morris and Sobol estimators on povsim's own designs; EMA Workbench, Dask,
+# pandas and polars drive the Python package (python/), which maturin builds into the
+# same environment (incrementally: seconds when nothing changed).
 venv=target/clients-venv
-if ! "$venv/bin/python" -c "import SALib" >/dev/null 2>&1; then
-    echo "== installing SALib for the estimator cross-check (pip, in $venv)"
-    python3 -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet "SALib>=1.5,<2"
+clients=("SALib>=1.5,<2" "ema_workbench>=2.5,<3" "scipy" "dask[distributed]" "pandas" "polars" "maturin>=1.9,<2")
+if ! "$venv/bin/python" -c "import SALib, ema_workbench, scipy, distributed, pandas, polars, maturin" >/dev/null 2>&1; then
+    echo "== installing SALib, EMA Workbench, Dask, pandas, polars and maturin (pip, in $venv)"
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet "${clients[@]}"
 fi
-export POVSIM_PYTHON="$PWD/$venv/bin/python" POVSIM_REQUIRE_SALIB=1
+echo "== building the Python package into $venv (maturin develop)"
+(cd python && VIRTUAL_ENV="$PWD/../$venv" PATH="$PWD/../$venv/bin:$PATH" maturin develop --locked --quiet)
+export POVSIM_PYTHON="$PWD/$venv/bin/python" POVSIM_REQUIRE_SALIB=1 POVSIM_REQUIRE_PYTHON_PACKAGE=1
 # The full-disk and read-only checks mount a small tmpfs, which needs root: as root a
 # failure to mount is a test failure, otherwise those checks say "skipped".
 if [ "$(id -u)" = 0 ]; then

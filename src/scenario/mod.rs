@@ -189,10 +189,16 @@ impl Source {
     }
 
     /// Add a `--set KEY=VALUE` argument.
-    pub fn set(mut self, arg: &str) -> Result<Self, ScenarioError> {
-        let (key, leaf) = tree::parse_set(arg, "--set")?;
+    pub fn set(self, arg: &str) -> Result<Self, ScenarioError> {
+        self.set_from(arg, "--set")
+    }
+
+    /// Add a `KEY=VALUE` override that `origin` gave (how errors name it, such as
+    /// `--set` on the command line or `set=` in Python).
+    pub fn set_from(mut self, arg: &str, origin: &str) -> Result<Self, ScenarioError> {
+        let (key, leaf) = tree::parse_set(arg, origin)?;
         self.overrides
-            .push((key, value_text(&leaf.value), "--set".into()));
+            .push((key, value_text(&leaf.value), origin.into()));
         Ok(self)
     }
 
