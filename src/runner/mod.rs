@@ -4,6 +4,7 @@
 //! serially and chunks are merged in index order, so the numbers are the same for any
 //! thread count. Replications run in parallel with each other too.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -11,7 +12,7 @@ use rayon::prelude::*;
 use crate::metrics::{PanelTally, YearTally};
 use crate::model::{self, YearContext, YearRecord};
 use crate::policy;
-use crate::population::{self, Household};
+use crate::population::{self, Household, Village};
 use crate::scenario::Scenario;
 
 /// Households per chunk: the unit of parallel work and of ordered summation.
@@ -279,58 +280,165 @@ fn replication_with(
     inspect: Option<Inspector<'_>>,
     lean: bool,
 ) -> Replication {
-    let p0 = &s.params;
-    if observer.cancelled() {
-        return Replication {
-            index,
-            years: Vec::new(),
-            panel: PanelTally::default(),
-        };
+    let mut sim = Simulation::with_lean(Cow::Borrowed(s), index, observer, lean);
+    while sim.step(observer, inspect) {}
+    sim.finish(observer, inspect)
+}
+
+/// One replication that advances a year at a time: built from a scenario, stepped
+/// with [`Simulation::step`], looked at between years ([`Simulation::households`],
+/// [`Simulation::years`], the records an inspector sees), its parameters changed for
+/// the years to come ([`Simulation::change_from_next_year`]), and finished into the
+/// same [`Replication`] that [`run`] tabulates. [`replication`] is this, stepped to
+/// the end: a stepped replication gives the same numbers as a run.
+pub struct Simulation<'s> {
+    s: Cow<'s, Scenario>,
+    index: u32,
+    lean: bool,
+    terrain: Vec<Village>,
+    pop: Vec<Household>,
+    parts: Vec<ChunkYear>,
+    panel: PanelTally,
+    years: Vec<YearTally>,
+    /// The next year to simulate: negative in the burn-in, 0 for `start_year`.
+    t: i32,
+    /// A stop was requested while it was built or stepped: it is abandoned.
+    abandoned: bool,
+}
+
+impl<'s> Simulation<'s> {
+    /// Replication `index` of `s` (borrowed, or owned by the simulation, as a server
+    /// holding it between requests needs), with its villages and households drawn,
+    /// before its first (burn-in) year.
+    pub fn new(s: Cow<'s, Scenario>, index: u32) -> Simulation<'s> {
+        let lean = s.params.simulation.households >= LARGE_POPULATION;
+        Simulation::with_lean(s, index, &Silent, lean)
     }
-    let n = p0.simulation.households as usize;
-    let terrain = population::villages(p0, index);
-    let draw = |id: u64| match &s.households {
-        Some(rows) => population::household_from_row(p0, &terrain, index, id, &rows[id as usize]),
-        None => population::household(p0, &terrain, index, id),
-    };
-    // Drawn straight into the population vector (no second copy), in chunks; once a
-    // stop is requested, the remaining households are a cheap placeholder and the
-    // replication is abandoned.
-    let placeholder = draw(0);
-    let mut pop: Vec<Household> = Vec::with_capacity(n);
-    pop.par_extend((0..n).into_par_iter().with_min_len(CHUNK).map(|id| {
-        if observer.cancelled() {
-            placeholder.clone()
-        } else {
-            draw(id as u64)
+
+    fn with_lean(
+        s: Cow<'s, Scenario>,
+        index: u32,
+        observer: &dyn Observer,
+        lean: bool,
+    ) -> Simulation<'s> {
+        let p0 = &s.params;
+        let n = p0.simulation.households as usize;
+        let terrain = population::villages(p0, index);
+        let mut pop: Vec<Household> = Vec::new();
+        if !observer.cancelled() {
+            let draw = |id: u64| match &s.households {
+                Some(rows) => {
+                    population::household_from_row(p0, &terrain, index, id, &rows[id as usize])
+                }
+                None => population::household(p0, &terrain, index, id),
+            };
+            // Drawn straight into the population vector (no second copy), in chunks;
+            // once a stop is requested, the remaining households are a cheap
+            // placeholder and the replication is abandoned.
+            let placeholder = draw(0);
+            pop.reserve_exact(n);
+            pop.par_extend((0..n).into_par_iter().with_min_len(CHUNK).map(|id| {
+                if observer.cancelled() {
+                    placeholder.clone()
+                } else {
+                    draw(id as u64)
+                }
+            }));
         }
-    }));
-    if observer.cancelled() {
-        return Replication {
+        let parts = std::iter::repeat_with(ChunkYear::default)
+            .take(n.div_ceil(CHUNK))
+            .collect();
+        let t = -(p0.simulation.burn_in_years as i32);
+        let years = Vec::with_capacity(p0.simulation.years as usize);
+        Simulation {
+            abandoned: observer.cancelled(),
+            s,
             index,
-            years: Vec::new(),
+            lean,
+            terrain,
+            pop,
+            parts,
             panel: PanelTally::default(),
-        };
-    }
-    let burn = p0.simulation.burn_in_years as i32;
-    let mut years = Vec::with_capacity(p0.simulation.years as usize);
-    let mut parts: Vec<ChunkYear> = std::iter::repeat_with(ChunkYear::default)
-        .take(n.div_ceil(CHUNK))
-        .collect();
-    let mut panel = PanelTally::default();
-    for t in -burn..p0.simulation.years as i32 {
-        if observer.cancelled() {
-            break;
+            years,
+            t,
         }
+    }
+
+    /// The scenario, with any change made between years.
+    pub fn scenario(&self) -> &Scenario {
+        &self.s
+    }
+
+    /// The replication's index.
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// The villages.
+    pub fn villages(&self) -> &[Village] {
+        &self.terrain
+    }
+
+    /// Every household, by id, as the last year left it.
+    pub fn households(&self) -> &[Household] {
+        &self.pop
+    }
+
+    /// The tallies of the recorded years simulated so far (none in the burn-in).
+    pub fn years(&self) -> &[YearTally] {
+        &self.years
+    }
+
+    /// The next year to simulate (negative in the burn-in, 0 for `start_year`), or
+    /// `None` once the horizon is done or the replication was abandoned.
+    pub fn next_year(&self) -> Option<i32> {
+        let done = self.abandoned || self.t >= self.s.params.simulation.years as i32;
+        (!done).then_some(self.t)
+    }
+
+    /// Use `changed`'s parameters for every year from the next on, as a scenario
+    /// event would: `changed` is the same scenario with other values (built with
+    /// [`crate::scenario::Source`], so checked). The population and the villages stay
+    /// as they were drawn; the horizon and the seed cannot change.
+    pub fn change_from_next_year(&mut self, changed: &Scenario) -> Result<(), String> {
+        let (a, b) = (&self.s.params.simulation, &changed.params.simulation);
+        if (a.households, a.years, a.seed, a.start_year)
+            != (b.households, b.years, b.seed, b.start_year)
+        {
+            return Err(
+                "the households, years, seed and start year of a running replication cannot change"
+                    .into(),
+            );
+        }
+        let from = self.t.max(0) as usize;
+        let own = self.s.to_mut();
+        own.yearly[from..].clone_from_slice(&changed.yearly[from..]);
+        if self.t <= 0 {
+            own.params = changed.params.clone();
+        }
+        Ok(())
+    }
+
+    /// Simulate the next year; `inspect` sees every household-year once recording has
+    /// begun. Returns whether a year was simulated: false once the horizon is done, or
+    /// when `observer` asks to stop (the replication is then abandoned).
+    pub fn step(&mut self, observer: &dyn Observer, inspect: Option<Inspector<'_>>) -> bool {
+        if self.next_year().is_none() || observer.cancelled() {
+            self.abandoned |= observer.cancelled();
+            return false;
+        }
+        let (t, index, lean) = (self.t, self.index, self.lean);
+        let n = self.pop.len();
+        let (s, terrain, pop, parts) = (&self.s, &self.terrain, &mut self.pop, &mut self.parts);
         if t == 0 {
             pop.par_iter_mut().for_each(model::start_recording);
-            panel = PanelTally::default();
+            self.panel = PanelTally::default();
         }
         let p = &s.yearly[t.max(0) as usize];
         let county = model::county_year(p, index, t);
-        let villages = model::village_years(p, index, t, &terrain);
-        let motivation = village_motivation(&pop, terrain.len());
-        let ctx = YearContext::new(p, index, t, &terrain, &villages, &motivation, county);
+        let villages = model::village_years(p, index, t, terrain);
+        let motivation = village_motivation(pop, terrain.len());
+        let ctx = YearContext::new(p, index, t, terrain, &villages, &motivation, county);
 
         // Pass 1: every household's year up to its claim for support. A household
         // that makes no claim closes its year at once; only detected households wait
@@ -366,7 +474,8 @@ fn replication_with(
                 }
             });
         if observer.cancelled() {
-            break;
+            self.abandoned = true;
+            return false;
         }
 
         // The county's budget sizes every package in one share; the chunks' claims
@@ -408,22 +517,59 @@ fn replication_with(
                 *lean = Vec::new();
             });
         let mut tally = YearTally::default();
-        for part in &parts {
+        for part in parts.iter() {
             tally.merge(&part.tally);
-            panel.merge(&part.panel);
+            self.panel.merge(&part.panel);
         }
         if t >= 0 {
-            years.push(tally);
+            self.years.push(tally);
         }
+        self.t += 1;
         observer.advanced(n as u64);
+        true
     }
-    for h in &pop {
-        model::close_panel(h, p0.simulation.years, &mut panel);
+
+    /// Simulate the next year and return every household's record of it, by id
+    /// (none in the burn-in, or when no year was left to simulate).
+    pub fn step_recorded(&mut self, observer: &dyn Observer) -> Vec<YearRecord> {
+        let seen = std::sync::Mutex::new(Vec::new());
+        let keep = |_: u32, _: &Household, r: &YearRecord| {
+            if let Ok(mut v) = seen.lock() {
+                v.push(r.clone());
+            }
+        };
+        self.step(observer, Some(&keep));
+        let mut records = seen
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        records.sort_by_key(|r| r.id);
+        records
     }
-    Replication {
-        index,
-        years,
-        panel,
+
+    /// Simulate the years left, then close the panel: the replication's tallies, as
+    /// [`run`] tabulates them. An abandoned replication has no years.
+    pub fn finish(
+        mut self,
+        observer: &dyn Observer,
+        inspect: Option<Inspector<'_>>,
+    ) -> Replication {
+        while self.step(observer, inspect) {}
+        if self.abandoned {
+            return Replication {
+                index: self.index,
+                years: Vec::new(),
+                panel: PanelTally::default(),
+            };
+        }
+        let years = self.s.params.simulation.years;
+        for h in &self.pop {
+            model::close_panel(h, years, &mut self.panel);
+        }
+        Replication {
+            index: self.index,
+            years: self.years,
+            panel: self.panel,
+        }
     }
 }
 
@@ -512,5 +658,90 @@ mod tests {
         let fast = bytes_per_household(LARGE_POPULATION - 1);
         let lean = bytes_per_household(LARGE_POPULATION);
         assert!(lean * 2 < fast, "lean {lean} vs {fast} bytes");
+    }
+
+    fn small(sets: &[(&str, &str)]) -> Scenario {
+        let mut src = Source::new(None)
+            .flag("simulation.households", 2500, "test")
+            .flag("simulation.years", 5, "test")
+            .flag("simulation.replications", 1, "test");
+        for (k, v) in sets {
+            src = src.flag(k, v, "test");
+        }
+        src.load().unwrap()
+    }
+
+    #[test]
+    fn a_replication_stepped_a_year_at_a_time_is_the_run_and_shows_its_households() {
+        let s = small(&[]);
+        let whole = replication(&s, 2, &Silent, None);
+        let mut sim = Simulation::new(Cow::Borrowed(&s), 2);
+        let burn = s.params.simulation.burn_in_years as i32;
+        assert_eq!(sim.next_year(), Some(-burn));
+        let mut seen = Vec::new();
+        while let Some(t) = sim.next_year() {
+            let records = sim.step_recorded(&Silent);
+            if t < 0 {
+                assert!(records.is_empty(), "no records in the burn-in");
+                continue;
+            }
+            assert_eq!(records.len(), 2500);
+            assert!(
+                records
+                    .iter()
+                    .enumerate()
+                    .all(|(i, r)| r.id as usize == i && r.t == t)
+            );
+            // Between years, the households are those the records describe.
+            let lifted = sim.households().iter().filter(|h| h.registered()).count();
+            assert_eq!(sim.years().last().unwrap().registered, lifted as u64);
+            seen.push(records.iter().filter(|r| r.returned).count() as u64);
+        }
+        assert_eq!(sim.next_year(), None);
+        assert!(!sim.step(&Silent, None), "nothing after the horizon");
+        let stepped = sim.finish(&Silent, None);
+        assert_eq!(stepped, whole);
+        let returns: Vec<u64> = whole.years.iter().map(|y| y.returns).collect();
+        assert_eq!(seen, returns);
+        assert!(returns.iter().sum::<u64>() > 0);
+    }
+
+    #[test]
+    fn a_change_between_years_is_the_same_as_a_scenario_event() {
+        // An event in the third year, against a stepped replication changed before it.
+        let base = small(&[]);
+        let changed = small(&[("policy.monitoring.detection_rate", "0.2")]);
+        let text = "extends = \"baseline.toml\"\n[[events]]\nyear = 2022\n[events.set]\npolicy.monitoring.detection_rate = 0.2\n";
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("baseline.toml"),
+            crate::scenario::BASELINE_TOML,
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("event.toml"), text).unwrap();
+        let event = Source::new(Some(dir.path().join("event.toml")))
+            .flag("simulation.households", 2500, "test")
+            .flag("simulation.years", 5, "test")
+            .flag("simulation.replications", 1, "test")
+            .load()
+            .unwrap();
+        let want = replication(&event, 0, &Silent, None);
+        let mut sim = Simulation::new(Cow::Borrowed(&base), 0);
+        while sim.next_year() != Some(2) {
+            sim.step(&Silent, None);
+        }
+        sim.change_from_next_year(&changed).unwrap();
+        assert_eq!(sim.finish(&Silent, None), want);
+        assert_ne!(
+            want,
+            replication(&base, 0, &Silent, None),
+            "the change matters"
+        );
+        // The horizon cannot change.
+        let mut sim = Simulation::new(Cow::Borrowed(&base), 0);
+        assert!(
+            sim.change_from_next_year(&small(&[("simulation.years", "4")]))
+                .is_err()
+        );
     }
 }
