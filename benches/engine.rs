@@ -80,5 +80,36 @@ fn replication(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, household_year, synthesis, replication);
+/// A classroom step: one year of 2,000 households under the class's policy and the
+/// baseline beside it, and the village view the page draws, as `POST /api/step`
+/// answers it. The animation needs it under 50 ms.
+fn classroom_step(c: &mut Criterion) {
+    use povsim::classroom::{Session, Setup};
+    let setup = Setup {
+        households: Some(2_000),
+        compare: true,
+        ..Setup::default()
+    };
+    let mut group = c.benchmark_group("classroom");
+    group.sample_size(20);
+    group.bench_function("step_2000_households_with_baseline", |b| {
+        b.iter_batched(
+            || Session::setup(None, &setup).expect("the baseline sets up"),
+            |mut session| {
+                session.step();
+                serde_json::to_vec(&session.view()).expect("the view serialises")
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    household_year,
+    synthesis,
+    replication,
+    classroom_step
+);
 criterion_main!(benches);

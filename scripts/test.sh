@@ -24,11 +24,12 @@ fi
 # Real clients, in a virtual environment of their own under target/: SALib checks
 # povsim's Morris and Sobol estimators on povsim's own designs; EMA Workbench, Dask,
 # pandas and polars drive the Python package (python/), which maturin builds into the
-# same environment (incrementally: seconds when nothing changed).
+# same environment (incrementally: seconds when nothing changed); Playwright drives
+# Debian's Chromium (never its own browser download) through the classroom's page.
 venv=target/clients-venv
-clients=("SALib>=1.5,<2" "ema_workbench>=2.5,<3" "scipy" "dask[distributed]" "pandas" "polars" "maturin>=1.9,<2")
-if ! "$venv/bin/python" -c "import SALib, ema_workbench, scipy, distributed, pandas, polars, maturin" >/dev/null 2>&1; then
-    echo "== installing SALib, EMA Workbench, Dask, pandas, polars and maturin (pip, in $venv)"
+clients=("SALib>=1.5,<2" "ema_workbench>=2.5,<3" "scipy" "dask[distributed]" "pandas" "polars" "maturin>=1.9,<2" "playwright>=1.40,<2")
+if ! "$venv/bin/python" -c "import SALib, ema_workbench, scipy, distributed, pandas, polars, maturin, playwright" >/dev/null 2>&1; then
+    echo "== installing SALib, EMA Workbench, Dask, pandas, polars, maturin and Playwright (pip, in $venv)"
     [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet "${clients[@]}"
 fi

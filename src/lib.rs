@@ -29,6 +29,7 @@
 //! | [`compare`] | studies of a baseline and variants: paired differences, cost-effectiveness, precision targeting |
 //! | [`report`] | charts (SVG, PNG) and a self-contained `report.html`, from an output directory's files alone |
 //! | [`calibrate`] | targets as data; fits of a scenario's parameters to them, resumable |
+//! | [`classroom`] | a village stepped a year at a time for a class, beside the same households under the starting scenario |
 //!
 //! The library never prints or touches the terminal. The `povsim` command is a binary
 //! on top of it (`src/main.rs` and `src/cli/`): it parses the flags, prints, draws the
@@ -46,6 +47,7 @@
 
 pub mod calibrate;
 pub mod cases;
+pub mod classroom;
 pub mod compare;
 pub mod design;
 pub mod metrics;

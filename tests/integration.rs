@@ -4,6 +4,7 @@ mod integration {
     pub mod analytic;
     pub mod bad_inputs;
     pub mod calibrate;
+    pub mod classroom;
     pub mod cli;
     pub mod clients;
     pub mod common;

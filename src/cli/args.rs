@@ -38,6 +38,24 @@ pub enum Command {
     /// Check that every point of a sharded study is done, then write its tables and
     /// report.
     Merge(MergeArgs),
+    /// Serve an interactive village for a class: a local web page on the real engine.
+    Classroom(ClassroomArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClassroomArgs {
+    /// Scenario the class starts from (default: the built-in baseline).
+    pub scenario: Option<PathBuf>,
+    /// Households in the village when the page starts (50 to 5000).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub households: u64,
+    /// Port to listen on (0: any free port; the address is printed).
+    #[arg(long, value_name = "P", default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on. The default serves this machine only; another address
+    /// (such as 0.0.0.0, to share the page on a classroom network) needs this flag.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
 }
 
 #[derive(Debug, Args)]

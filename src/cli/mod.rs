@@ -7,10 +7,12 @@
 //! | [`run`] | `run`, `validate`, `check`, `trace`, `report` |
 //! | [`compare`] | `compare` (and the bare `povsim`) |
 //! | [`study`] | `sweep`, `sensitivity`, `calibrate` |
+//! | [`classroom`] | `classroom`: the local web server of the class's village |
 //! | [`print`] | the tables printed on standard output |
 //! | [`progress`] | the progress bar, the time estimate, Ctrl-C |
 
 mod args;
+mod classroom;
 mod compare;
 mod print;
 mod progress;
@@ -246,6 +248,7 @@ fn run_command_line(args: impl IntoIterator<Item = OsString>) -> Result {
         Some(Command::Trace(a)) => run::trace(a),
         Some(Command::Report(a)) => run::report(a),
         Some(Command::Merge(a)) => study::merge(a),
+        Some(Command::Classroom(a)) => classroom::serve(a),
     }
 }
 

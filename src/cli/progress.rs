@@ -26,6 +26,11 @@ pub fn install_interrupt_handler() {
     }
 }
 
+/// Whether Ctrl-C (or SIGTERM) was pressed.
+pub fn interrupted() -> bool {
+    CANCEL.load(Ordering::SeqCst)
+}
+
 /// Household-years a worker thread simulates per second, roughly (docs/benchmarks.md).
 const HOUSEHOLD_YEARS_PER_THREAD_SECOND: f64 = 2.0e6;
 

@@ -94,7 +94,7 @@ impl Study {
     ) -> Result<Vec<Scenario>, ScenarioError> {
         let with = |path: &Path| Source {
             path: Some(path.to_path_buf()),
-            overrides: overrides.overrides.clone(),
+            ..overrides.clone()
         };
         let base = with(&self.baseline).load()?;
         let sim = &base.params.simulation;

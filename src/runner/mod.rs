@@ -10,7 +10,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::metrics::{PanelTally, YearTally};
-use crate::model::{self, YearContext, YearRecord};
+use crate::model::{self, VillageYear, YearContext, YearRecord};
 use crate::policy;
 use crate::population::{self, Household, Village};
 use crate::scenario::Scenario;
@@ -300,6 +300,8 @@ pub struct Simulation<'s> {
     parts: Vec<ChunkYear>,
     panel: PanelTally,
     years: Vec<YearTally>,
+    /// The villages' draws of the last simulated year.
+    village_years: Vec<VillageYear>,
     /// The next year to simulate: negative in the burn-in, 0 for `start_year`.
     t: i32,
     /// A stop was requested while it was built or stepped: it is abandoned.
@@ -360,6 +362,7 @@ impl<'s> Simulation<'s> {
             parts,
             panel: PanelTally::default(),
             years,
+            village_years: Vec::new(),
             t,
         }
     }
@@ -377,6 +380,12 @@ impl<'s> Simulation<'s> {
     /// The villages.
     pub fn villages(&self) -> &[Village] {
         &self.terrain
+    }
+
+    /// What the hazards did to each village in the last simulated year (empty before
+    /// the first).
+    pub fn village_years(&self) -> &[VillageYear] {
+        &self.village_years
     }
 
     /// Every household, by id, as the last year left it.
@@ -524,6 +533,7 @@ impl<'s> Simulation<'s> {
         if t >= 0 {
             self.years.push(tally);
         }
+        self.village_years = villages;
         self.t += 1;
         observer.advanced(n as u64);
         true

@@ -177,6 +177,24 @@ pub struct Source {
     pub path: Option<PathBuf>,
     /// Overrides in order; each is (key, value text, the flag that gave it).
     pub overrides: Vec<(String, String, String)>,
+    /// Events added after the files' own, as a program builds them (the classroom's
+    /// one-off events), checked as a file's events are.
+    pub events: Vec<AddedEvent>,
+}
+
+/// An event a program adds to a scenario ([`Source::event`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddedEvent {
+    /// First calendar year.
+    pub year: i32,
+    /// Years it lasts; `None` to the end of the horizon.
+    pub duration: Option<u32>,
+    /// What it stands for.
+    pub description: String,
+    /// `KEY=VALUE` changes, the value in TOML.
+    pub set: Vec<String>,
+    /// Who added it, as errors name it.
+    pub origin: String,
 }
 
 impl Source {
@@ -185,6 +203,7 @@ impl Source {
         Source {
             path,
             overrides: Vec::new(),
+            events: Vec::new(),
         }
     }
 
@@ -206,6 +225,12 @@ impl Source {
     pub fn flag(mut self, key: &str, value: impl ToString, flag: &str) -> Self {
         self.overrides
             .push((key.into(), value.to_string(), flag.into()));
+        self
+    }
+
+    /// Add an event after the files' own.
+    pub fn event(mut self, event: AddedEvent) -> Self {
+        self.events.push(event);
         self
     }
 
@@ -232,6 +257,26 @@ impl Source {
             values.insert(key, leaf);
         }
         schema.check_programs_complete(&values)?;
+        let mut events = events;
+        for added in &self.events {
+            let at = Origin::flag(&added.origin);
+            let mut set = Flat::new();
+            for arg in &added.set {
+                let (key, leaf) = tree::parse_set(arg, &added.origin)?;
+                set.insert(key, leaf);
+            }
+            let leaf = |v: i64| tree::Leaf {
+                value: Value::Integer(v),
+                origin: at.clone(),
+            };
+            events.push(tree::RawEvent {
+                year: leaf(i64::from(added.year)),
+                duration: added.duration.map(|d| leaf(i64::from(d))),
+                description: added.description.clone(),
+                set,
+                origin: at.clone(),
+            });
+        }
         let rows = load_households(&mut values)?;
         let name = top.name.clone().unwrap_or_else(|| match &self.path {
             Some(p) => stem(p),
@@ -828,6 +873,16 @@ impl Scenario {
             }
         }
         Ok(out)
+    }
+
+    /// The resolved value of parameter `key` as a boolean, if it is one.
+    pub fn boolean(&self, key: &str) -> Option<bool> {
+        self.values.get(key)?.as_bool()
+    }
+
+    /// Every resolved parameter key, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.values.keys().map(String::as_str)
     }
 
     /// The resolved value of parameter `key` as a number, if it is one.

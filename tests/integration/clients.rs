@@ -19,7 +19,7 @@ use super::common::{povsim, skip};
 
 /// A Python that imports `modules`, or `None` (with a visible skip, unless `require`
 /// is set).
-fn python_with(modules: &str, require: &str, check: &str) -> Option<PathBuf> {
+pub fn python_with(modules: &str, require: &str, check: &str) -> Option<PathBuf> {
     let python = std::env::var_os("POVSIM_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("python3"));
@@ -51,7 +51,7 @@ fn python_with_salib() -> Option<PathBuf> {
 
 /// Run `tests/clients/SCRIPT ARGS...`; returns its standard output, failing the test
 /// with both outputs if it fails.
-fn client(python: &Path, script: &str, args: &[&Path]) -> String {
+pub fn client(python: &Path, script: &str, args: &[&Path]) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/clients")
         .join(script);
