@@ -22,6 +22,8 @@ use crate::runner::{Silent, Simulation};
 use crate::scenario::{AddedEvent, Scenario, ScenarioError, Source};
 use crate::trace;
 
+pub mod game;
+
 /// The most households a classroom simulates.
 pub const MAX_HOUSEHOLDS: u64 = 5_000;
 /// The fewest.

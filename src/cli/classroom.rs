@@ -10,6 +10,7 @@
 //! | `POST /api/setup` | a new session ([`povsim::classroom::Setup`] as JSON); the village view |
 //! | `POST /api/step` | one more year; the village view |
 //! | `POST /api/change` | `{"values": {...}}`: controls changed from the next year; the view |
+//! | `POST /api/game` | the class policy game ([`povsim::classroom::game::Game`]): the splits ranked |
 //! | `GET /api/household/ID` | household ID's story, under both scenarios |
 //! | `GET /api/scenario.toml` | the scenario that reproduces the class's run |
 
@@ -22,9 +23,11 @@ use anyhow::Context;
 use serde::Serialize;
 use tiny_http::{Header, Method, Request, Response, Server};
 
+use povsim::classroom::game::Game;
 use povsim::classroom::{
     self, ClassroomError, MAX_HOUSEHOLDS, MIN_HOUSEHOLDS, ONE_OFF, Session, Setup,
 };
+use povsim::runner::Silent;
 
 use super::args::ClassroomArgs;
 use super::progress::interrupted;
@@ -152,6 +155,14 @@ impl State {
                 s.change(&change.values)?;
                 Ok(json(&s.view()))
             }),
+            (Method::Post, "/api/game") => {
+                let played = parse::<Game>(body)
+                    .and_then(|g| classroom::game::play(self.scenario.clone(), &g, &Silent));
+                match played {
+                    Ok(p) => json(&p),
+                    Err(e) => error(400, &e.to_string()),
+                }
+            }
             (Method::Get, "/api/scenario.toml") => self.with_session(|s| {
                 Ok(Reply(
                     200,
@@ -183,6 +194,7 @@ impl State {
                 "years": start.params.simulation.years,
                 "households": { "default": self.households, "min": MIN_HOUSEHOLDS, "max": MAX_HOUSEHOLDS },
                 "controls": classroom::controls(&start),
+                "countermeasures": classroom::game::COUNTERMEASURES.iter().map(|(id, label, _)| serde_json::json!({"id": id, "label": label})).collect::<Vec<_>>(),
                 "events": ONE_OFF.iter().map(|(k, d)| serde_json::json!({"kind": k, "label": d})).collect::<Vec<_>>(),
             })),
             Err(e) => error(500, &e.to_string()),

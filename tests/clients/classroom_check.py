@@ -10,7 +10,11 @@ assertion) unless:
 - clicking a dot shows that household's story under both scenarios, and after the
   last year the policy's story is, word for word, what `povsim trace` tells of that
   household on the scenario "Save as scenario" downloads, which `povsim run` accepts;
-- a bad slider value sent by hand gets a clear error, and the page keeps working.
+- a bad slider value sent by hand gets a clear error, and the page keeps working;
+- a slider moved and three years stepped change the village and every chart;
+- the count of saved households is the count from the two runs' records (povsim trace);
+- the class game ranks two splits; the saved scenario's povsim run gives the page's
+  return rate; the keyboard alone sets up, steps and opens a story.
 """
 import json
 import subprocess
@@ -61,25 +65,34 @@ def main(url, povsim, work, chromium="/usr/bin/chromium"):
                 shown = float(page.locator(f"#c-{c['id']}").input_value())
                 assert abs(shown - c["baseline"]) < 1e-9, (c["id"], shown, c["baseline"])
 
-        page.fill("#households", "300")
+        page.fill("#households", "200")
         page.select_option("#event-kind", "drought")
-        page.select_option("#event-year", "2021")
+        page.select_option("#event-year", "2022")
         page.click("#add-event")
+        # Sliders moved before Setup: detection up to 0.95, medical reimbursement to 0.9.
+        page.locator("#c-detection_rate").fill("0.95")
+        page.locator("#c-reimbursement").fill("0.9")
         page.click("#setup")
-        page.wait_for_function("document.getElementById('status').textContent.includes('300 households')")
+        page.wait_for_function("document.getElementById('status').textContent.includes('200 households')")
+        pictures = lambda: page.evaluate("['village', 'chart-return', 'chart-monitor', 'chart-cost'].map(id => document.getElementById(id).toDataURL())")
+        before = pictures()
         page.click("#step")
         page.wait_for_function("document.getElementById('year').textContent === 'end of 2020'")
         page.click("#step")
         page.wait_for_function("document.getElementById('year').textContent === 'end of 2021'")
+        page.click("#step")
+        page.wait_for_function("document.getElementById('year').textContent === 'end of 2022'")
+        after = pictures()
+        assert all(a != b for a, b in zip(before, after)), "the village and every chart changed over three years"
         view = page.evaluate("view")
         dry = [v for v in view["villages"] if v["dry"]]
         assert dry and all("drought" in v["hazards"] for v in dry), view["villages"]
-        assert len(view["figures"]) == 2 and view["baseline_figures"] is not None
-        assert page.evaluate("dots.length") == 300
+        assert len(view["figures"]) == 3 and view["baseline_figures"] is not None
+        assert page.evaluate("dots.length") == 200
 
         # A control changed mid-run, then a bad value sent by hand.
         page.locator("#c-budget").fill("2000")
-        page.wait_for_function("document.getElementById('status').textContent.includes('changed from 2022')")
+        page.wait_for_function("document.getElementById('status').textContent.includes('changed from 2023')")
         bad = by_hand(url + "api/change", {"values": {"detection_rate": 7}})
         assert bad[0] == 400 and "must be from 0 to 1" in bad[1]["error"], bad
         bad = by_hand(url + "api/setup", {"households": 100000})
@@ -90,6 +103,23 @@ def main(url, povsim, work, chromium="/usr/bin/chromium"):
         page.click("#run")
         page.wait_for_function("document.getElementById('year').textContent === 'end of 2029'", timeout=30000)
         assert page.locator("#step").is_disabled()
+
+        final = page.evaluate("view")
+        marks_text = page.inner_text("#marks-count")
+        saved_count = sum(1 for m in final["marks"] if m == "saved")
+        assert saved_count > 0 and f"{saved_count} households saved" in marks_text, marks_text
+
+        # The class game, two splits (the page's two default groups), fewer replications.
+        page.fill("#game-reps", "3")
+        page.click("#game-play")
+        page.wait_for_selector("#game-results table")
+        rows = page.locator("#game-results table tr").count()
+        assert rows == 3, f"{rows - 1} ranked splits"
+        ranks = page.locator("#game-results table tr td:first-child").all_inner_texts()
+        assert ranks == ["1", "2"], ranks
+        page.click("#game-link")
+        link = page.input_value("#game-url")
+        assert "#game=" in link and "group%202" in link, link
 
         # Click household 42's dot.
         x, y = page.evaluate("dots.find(d => d[2] === 42).slice(0, 2)")
@@ -105,6 +135,32 @@ def main(url, povsim, work, chromium="/usr/bin/chromium"):
         saved = work / "classroom.toml"
         d.value.save_as(saved)
         page.screenshot(path=str(work / "classroom.png"), full_page=True)
+
+        # The keyboard alone, on a fresh page: Setup, a step, a household's story.
+        keys = browser.new_page(viewport={"width": 1280, "height": 1000})
+        keys.route("**/*", guard)
+        keys.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        keys.goto(url)
+        keys.wait_for_selector("#c-detection_rate")
+
+        def tab_to(element):
+            for _ in range(200):
+                keys.keyboard.press("Tab")
+                if keys.evaluate("document.activeElement.id") == element:
+                    return
+            raise AssertionError(f"Tab never reached #{element}")
+
+        tab_to("setup")
+        keys.keyboard.press("Enter")
+        keys.wait_for_function("document.getElementById('status').textContent.includes('households, ready')")
+        tab_to("step")
+        keys.keyboard.press("Enter")
+        keys.wait_for_function("document.getElementById('year').textContent === 'end of 2020'")
+        tab_to("village")
+        keys.keyboard.press("ArrowRight")
+        keys.keyboard.press("ArrowRight")
+        keys.keyboard.press("Enter")
+        keys.wait_for_function("document.getElementById('stories').dataset.household === '1'")
         browser.close()
 
     assert not outside, f"requests outside the server: {outside}"
@@ -115,11 +171,29 @@ def main(url, povsim, work, chromium="/usr/bin/chromium"):
     out = work / "run"
     subprocess.run([povsim, "run", str(saved), "--quiet", "--no-report", "--out", str(out)], check=True)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["households"] == 300, manifest
+    assert manifest["households"] == 200, manifest
+    summary = {r.split(",")[1]: float(r.split(",")[2]) for r in (out / "summary.csv").read_text().splitlines()[1:]}
+    page_rate = sum(f["metrics"]["return_rate"] for f in final["figures"]) / len(final["figures"])
+    assert abs(summary["return_rate"] - page_rate) < 1e-12, (summary["return_rate"], page_rate)
+
+    # Saved households, from the two runs' own records: povsim trace of every
+    # household under the saved scenario and under the starting one.
+    def returned(args, i):
+        text = subprocess.run([povsim, "trace", *args, "--household", str(i), "--format", "csv"],
+                              capture_output=True, text=True, check=True).stdout.splitlines()
+        col = text[0].split(",").index("returned")
+        return any(line.split(",")[col] == "1" for line in text[1:])
+
+    start = ["--households", "200", "--replications", "1", "--set", "simulation.villages=4"]
+    counted = sum(1 for i in range(200) if returned(start, i) and not returned([str(saved)], i))
+    assert counted == saved_count, (counted, saved_count)
     print("ok page: no outside request, no console error")
-    print("ok controls: setup, step, run, pause; a drought in every dry village in 2021")
+    print("ok controls: setup, step, run, pause; a drought in every dry village in 2022")
     print("ok story: household 42's story is povsim trace's on the saved scenario")
-    print("ok saved scenario: povsim run accepts it")
+    print(f"ok saved scenario: povsim run gives the page's return rate {page_rate:.5f}")
+    print(f"ok counterfactual: {saved_count} households saved, as the two runs' records count them")
+    print("ok game: two splits ranked; the share link carries them")
+    print("ok keyboard: setup, step and a story with the keyboard alone")
 
 
 if __name__ == "__main__":
