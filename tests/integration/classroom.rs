@@ -175,7 +175,7 @@ fn the_classroom_page_works_in_a_real_browser() {
     );
     assert_eq!(
         text.lines().filter(|l| l.starts_with("ok ")).count(),
-        4,
+        7,
         "{text}"
     );
     let (ok, _) = server.interrupt();
