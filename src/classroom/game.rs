@@ -137,17 +137,6 @@ pub struct Played {
     pub households: u64,
 }
 
-fn values(reps: &[Replication], metric: &str) -> Vec<f64> {
-    reps.iter()
-        .map(|r| {
-            crate::metrics::summary(&r.years, &r.panel)
-                .into_iter()
-                .find(|(n, _)| n == metric)
-                .map_or(f64::NAN, |(_, v)| v)
-        })
-        .collect()
-}
-
 /// `variant`'s changes from `start`, taken `fraction` of the way, as `KEY=VALUE`.
 fn part_of(start: &Scenario, variant: &Scenario, fraction: f64) -> Vec<String> {
     variant
@@ -254,8 +243,8 @@ pub fn play(
     }
     let measured = compare::run(full.clone(), None, false, observer);
     let cost = |arm: usize| {
-        let base = values(&measured.arms[0].replications, "cost_total");
-        let v = values(&measured.arms[arm].replications, "cost_total");
+        let base = compare::replication_values(&measured.arms[0].replications, "cost_total");
+        let v = compare::replication_values(&measured.arms[arm].replications, "cost_total");
         stats::summarize(&base.iter().zip(&v).map(|(b, v)| v - b).collect::<Vec<_>>()).mean
     };
     let full_cost: BTreeMap<String, f64> = COUNTERMEASURES
@@ -296,7 +285,9 @@ pub fn play(
         return Err(request("the game was interrupted"));
     }
     let base = &played.arms[0].replications;
-    let rate = |reps: &[Replication]| stats::summarize(&values(reps, "return_rate")).mean;
+    let rate = |reps: &[Replication]| {
+        stats::summarize(&compare::replication_values(reps, "return_rate")).mean
+    };
     let mut outcomes: Vec<Outcome> = game
         .splits
         .iter()
@@ -305,8 +296,8 @@ pub fn play(
         .map(|((split, bought), arm)| {
             let diff = |metric: &str| {
                 compare::difference(
-                    &values(base, metric),
-                    &values(&arm.replications, metric),
+                    &compare::replication_values(base, metric),
+                    &compare::replication_values(&arm.replications, metric),
                     false,
                 )
                 .diff

@@ -338,7 +338,12 @@ impl Comparison {
 }
 
 fn metric_values(arm: &Arm, metric: &str) -> Vec<f64> {
-    arm.replications
+    replication_values(&arm.replications, metric)
+}
+
+/// Summary metric `metric` of each replication, in order (NaN if no such metric).
+pub fn replication_values(replications: &[runner::Replication], metric: &str) -> Vec<f64> {
+    replications
         .iter()
         .map(|r| {
             crate::metrics::summary(&r.years, &r.panel)
