@@ -184,26 +184,46 @@ fn check_memory(scenarios: &[&Scenario], threads: usize) -> PyResult<()> {
 /// Write `files` into `out` as the command line does: the report first (unless
 /// `report` is false), then every file atomically; a run that cannot be written
 /// leaves `out` as it was.
-fn write_out(out: &Path, report: bool, files: &mut Vec<(String, Vec<u8>)>) -> PyResult<()> {
+fn write_out(
+    out: &Path,
+    force: bool,
+    report: bool,
+    files: &mut Vec<(String, Vec<u8>)>,
+) -> PyResult<()> {
     if report {
         povsim::report::attach(out, files).py_err()?;
     }
-    output::write_dir(out, false, files).py_err()
+    output::write_dir(out, force, files).map_err(out_error)
+}
+
+/// An output error in Python's words: a folder that is in use names `out=` and
+/// `force=True`, not the command line's flags.
+fn out_error(e: output::OutputError) -> PyErr {
+    match e {
+        output::OutputError::NotEmpty(dir) => OutputError::new_err(format!(
+            "output directory {} exists and is not empty; choose another out= or pass force=True to replace it",
+            dir.display()
+        )),
+        e => OutputError::new_err(e.to_string()),
+    }
 }
 
 /// Check `out` and memory, then run `work` on a pool of `threads` without the GIL,
 /// interruptible; `work` simulates and returns the files, or `None` when cancelled.
-/// With `out`, the files are also written there.
+/// With `out`, the files are also written there (replacing what it holds only with
+/// `force`).
+#[allow(clippy::too_many_arguments)]
 fn simulate(
     py: Python<'_>,
     scenarios: &[&Scenario],
     threads: Option<usize>,
     out: Option<&Path>,
+    force: bool,
     report: bool,
     work: impl FnOnce(&dyn Observer, usize) -> PyResult<Option<Vec<(String, Vec<u8>)>>> + Send,
 ) -> PyResult<Files> {
     if let Some(dir) = out {
-        output::check_target(dir, false).py_err()?;
+        output::check_target(dir, force).map_err(out_error)?;
     }
     let pool = pool(threads)?;
     let threads = pool.current_num_threads();
@@ -213,7 +233,7 @@ fn simulate(
             return Err(Error::new_err("interrupted: nothing was written"));
         };
         if let Some(dir) = out {
-            write_out(dir, report, &mut files)?;
+            write_out(dir, force, report, &mut files)?;
         }
         Ok(files)
     })?;
@@ -230,7 +250,7 @@ fn invocation(what: &str, threads: usize) -> Invocation {
 /// Simulate a scenario: the files `povsim run` writes (tables, manifest, resolved
 /// scenario), as (name, bytes) pairs; with `out`, also written there.
 #[pyfunction]
-#[pyo3(signature = (scenario=None, sets=Vec::new(), households=None, years=None, replications=None, seed=None, threads=None, out=None, report=true))]
+#[pyo3(signature = (scenario=None, sets=Vec::new(), households=None, years=None, replications=None, seed=None, threads=None, out=None, report=true, force=false))]
 #[allow(clippy::too_many_arguments)]
 fn run(
     py: Python<'_>,
@@ -243,6 +263,7 @@ fn run(
     threads: Option<usize>,
     out: Option<PathBuf>,
     report: bool,
+    force: bool,
 ) -> PyResult<Files> {
     let sim = Sim {
         sets,
@@ -257,6 +278,7 @@ fn run(
         &[&s],
         threads,
         out.as_deref(),
+        force,
         report,
         |observer, threads| {
             let result = runner::run(&s, observer);
@@ -272,7 +294,7 @@ fn run(
 /// Compare a baseline with variants on common random numbers, as `povsim compare`:
 /// no files for the bundled study, one study file, or a baseline and variants.
 #[pyfunction]
-#[pyo3(signature = (files=Vec::new(), sets=Vec::new(), households=None, years=None, replications=None, seed=None, threads=None, independent=false, out=None, report=true))]
+#[pyo3(signature = (files=Vec::new(), sets=Vec::new(), households=None, years=None, replications=None, seed=None, threads=None, independent=false, out=None, report=true, force=false))]
 #[allow(clippy::too_many_arguments)]
 fn compare(
     py: Python<'_>,
@@ -286,6 +308,7 @@ fn compare(
     independent: bool,
     out: Option<PathBuf>,
     report: bool,
+    force: bool,
 ) -> PyResult<Files> {
     let study = match files.as_slice() {
         [] => Comparison::load(Path::new(DEFAULT_STUDY)).py_err()?,
@@ -317,6 +340,7 @@ fn compare(
         &arms,
         threads,
         out.as_deref(),
+        force,
         report,
         |observer, threads| {
             let result = povsim::compare::run(scenarios.clone(), None, independent, observer);

@@ -13,6 +13,8 @@ the same sizes, both written by the command line. Exits 1 (an assertion) unless:
 - a run releases the GIL (another Python thread runs meanwhile);
 - a child forked after a run in the parent can run (rayon's global pool would
   deadlock there), and gets the parent's numbers;
+- out= refuses a folder that holds files, naming out= and force=True, and leaves
+  it as it was; force=True replaces it;
 - Ctrl-C (SIGINT) stops a long run with KeyboardInterrupt;
 - a Study prepared from Python runs point by point and merges.
 """
@@ -86,6 +88,26 @@ def check_validate_and_errors(scenarios: Path, work: Path):
             print(f"ok error for {wrong}: {e}")
         else:
             raise AssertionError(f"{wrong} was accepted")
+
+
+def check_out_folder(work: Path):
+    out = work / "used"
+    out.mkdir()
+    (out / "keep.txt").write_text("earlier results")
+    small = dict(households=50, years=1, replications=1)
+    try:
+        povsim.run(**small, out=out, report=False)
+    except povsim.OutputError as e:
+        text = str(e)
+        assert str(out) in text and "out=" in text and "force=True" in text, text
+        assert "--" not in text, f"the message names command-line flags: {text}"
+    else:
+        raise AssertionError("a folder holding files was written over without force=True")
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"], list(out.iterdir())
+    povsim.run(**small, out=out, report=False, force=True)
+    names = sorted(p.name for p in out.iterdir())
+    assert "summary.csv" in names and "keep.txt" not in names, names
+    print("ok out=: a used folder is kept unless force=True, which replaces it")
 
 
 def check_gil_released():
@@ -190,6 +212,7 @@ def main(cli_run, cli_compare, work):
     check_run(Path(cli_run))
     check_compare(Path(cli_compare), scenarios)
     check_validate_and_errors(scenarios, work)
+    check_out_folder(work)
     check_gil_released()
     check_fork()
     check_interrupt()

@@ -154,6 +154,7 @@ fn the_python_package_gives_the_command_lines_tables_releases_the_gil_and_runs_w
         "ok run",
         "ok compare",
         "ok error",
+        "ok out=",
         "ok GIL",
         "ok fork",
         "ok study",

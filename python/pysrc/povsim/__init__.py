@@ -190,10 +190,12 @@ def run(
     threads: int | None = None,
     out: PathLike | None = None,
     report: bool = True,
+    force: bool = False,
 ) -> Run:
     """Simulate ``scenario`` (a file, ``builtin:NAME``, or the built-in baseline), with
     ``set`` overriding parameters by dotted key. With ``out``, also write the folder
-    ``povsim run --out`` writes (with its report unless ``report=False``)."""
+    ``povsim run --out`` writes (with its report unless ``report=False``); a folder
+    that holds files is replaced only with ``force=True``."""
     files = _povsim.run(
         _path(scenario),
         _sets(set),
@@ -204,6 +206,7 @@ def run(
         threads,
         _path(out),
         report,
+        force,
     )
     return Run._from_files(dict(files))
 
@@ -219,6 +222,7 @@ def compare(
     independent: bool = False,
     out: PathLike | None = None,
     report: bool = True,
+    force: bool = False,
 ) -> Comparison:
     """Compare, on common random numbers, as ``povsim compare``: no file runs the
     bundled Jingtai study, one file is a study file, several are a baseline and its
@@ -235,6 +239,7 @@ def compare(
             independent,
             _path(out),
             report,
+            force,
         )
     )
     manifest = json.loads(made["manifest.json"])
