@@ -200,12 +200,17 @@ fn write_out(
 /// `force=True`, not the command line's flags.
 fn out_error(e: output::OutputError) -> PyErr {
     match e {
-        output::OutputError::NotEmpty(dir) => OutputError::new_err(format!(
-            "output directory {} exists and is not empty; choose another out= or pass force=True to replace it",
-            dir.display()
-        )),
+        output::OutputError::NotEmpty(dir) => OutputError::new_err(in_use(&dir, "out=")),
         e => OutputError::new_err(e.to_string()),
     }
+}
+
+/// The message for a folder `dir`, given as argument `arg`, that already holds files.
+fn in_use(dir: &Path, arg: &str) -> String {
+    format!(
+        "output directory {} exists and is not empty; choose another {arg} or pass force=True to replace it",
+        dir.display()
+    )
 }
 
 /// Check `out` and memory, then run `work` on a pool of `threads` without the GIL,
@@ -431,7 +436,12 @@ fn study_prepare(
     let metric = metric.unwrap_or_else(|| RANK_METRIC.to_string());
     let plan =
         Plan::sensitivity(method, &metric, samples, s.params.simulation.seed, &factors).py_err()?;
-    let study = Study::create(&dir, force, &s, plan).py_err()?;
+    let study = Study::create(&dir, force, &s, plan).map_err(|e| match e {
+        sensitivity::StudyError::Output(output::OutputError::NotEmpty(dir)) => {
+            StudyError::new_err(in_use(&dir, "dir"))
+        }
+        e => StudyError::new_err(e.to_string()),
+    })?;
     Ok(study.len())
 }
 

@@ -203,6 +203,13 @@ def check_study(work: Path):
     tables = study.merge(report=False)
     assert set(tables) == {"results", "indices"}, set(tables)
     assert len(pd.DataFrame(tables["indices"])) > 0
+    try:
+        povsim.Study.prepare(work / "study", method="morris", samples=2)
+    except povsim.StudyError as e:
+        assert "another dir or" in str(e) and "force=True" in str(e) and "--" not in str(e), str(e)
+    else:
+        raise AssertionError("a study folder was prepared over without force=True")
+    assert len(povsim.Study(work / "study").pending()) == 0, "the refused prepare changed the study"
     print(f"ok study: {len(study)} points run from Python and merged")
 
 
