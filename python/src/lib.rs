@@ -385,6 +385,28 @@ fn summary_metrics() -> Vec<String> {
     povsim::metrics::summary_names()
 }
 
+/// Every metric, as `povsim metrics` lists it: (name, table, unit, label, counts).
+#[pyfunction]
+fn metrics() -> Vec<(String, String, String, String, String)> {
+    use povsim::metrics::{Scope, registry};
+    registry::all()
+        .map(|m| {
+            let table = match m.scope() {
+                Scope::Yearly => "yearly, summary",
+                Scope::Horizon => "summary",
+                Scope::Comparison => "comparison",
+            };
+            (
+                m.name.clone(),
+                table.to_string(),
+                m.unit.name().to_string(),
+                m.label.clone(),
+                m.counts.clone(),
+            )
+        })
+        .collect()
+}
+
 /// Prepare a sensitivity study in `dir` without running a point, as `povsim
 /// sensitivity --prepare`.
 #[pyfunction]
@@ -506,6 +528,7 @@ fn _povsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(validate, m)?)?;
     m.add_function(wrap_pyfunction!(factors, m)?)?;
     m.add_function(wrap_pyfunction!(summary_metrics, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics, m)?)?;
     m.add_function(wrap_pyfunction!(study_prepare, m)?)?;
     m.add_function(wrap_pyfunction!(study_open, m)?)?;
     m.add_function(wrap_pyfunction!(study_run_point, m)?)?;

@@ -480,8 +480,9 @@ pub fn values(r: &YearRecord, tally: &YearTally, h: &Household) -> BTreeMap<Stri
     .into_iter()
     .map(|(k, x)| (k.to_string(), x))
     .collect();
+    // The year's costs, which rule cases check.
     for (name, x) in tally.metrics() {
-        if name.starts_with("cost_") {
+        if crate::metrics::registry::unit(&name) == crate::metrics::Unit::Cny {
             v.insert(name, x);
         }
     }

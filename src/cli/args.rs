@@ -40,6 +40,8 @@ pub enum Command {
     Merge(MergeArgs),
     /// Serve an interactive village for a class: a local web page on the real engine.
     Classroom(ClassroomArgs),
+    /// List every metric the tables hold, with its unit and what it counts.
+    Metrics(MetricsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -56,6 +58,13 @@ pub struct ClassroomArgs {
     /// (such as 0.0.0.0, to share the page on a classroom network) needs this flag.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Write CSV (name, table, unit, label, counts) instead of a table.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 #[derive(Debug, Args)]

@@ -249,6 +249,7 @@ fn run_command_line(args: impl IntoIterator<Item = OsString>) -> Result {
         Some(Command::Report(a)) => run::report(a),
         Some(Command::Merge(a)) => study::merge(a),
         Some(Command::Classroom(a)) => classroom::serve(a),
+        Some(Command::Metrics(a)) => run::metrics(a),
     }
 }
 

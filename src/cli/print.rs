@@ -5,6 +5,7 @@ use std::path::Path;
 
 use povsim::calibrate::{Calibration, Fit};
 use povsim::compare::{self, Comparison, Study as CompareStudy};
+use povsim::metrics::{Scope, Unit, registry};
 use povsim::output::Tables;
 use povsim::scenario::Scenario;
 use povsim::sensitivity::{Finished, Method, Study};
@@ -184,55 +185,55 @@ pub fn summary(out: &mut impl Write, s: &Scenario, t: &Tables) -> std::io::Resul
     )?;
     writeln!(
         out,
-        "{:<34} {:>12} {:>25}",
+        "{:<38} {:>12} {:>25}",
         "metric", "mean", "95% interval"
     )?;
-    let rows: [(&str, &str, f64, &str); 9] = [
-        ("return_rate", "return rate (survey), per year", 100.0, "%"),
-        (
-            "registered_return_rate",
-            "registered return rate, per year",
-            100.0,
-            "%",
-        ),
-        (
-            "cumulative_return_prob",
-            "lifted who ever return",
-            100.0,
-            "%",
-        ),
-        ("new_poverty_rate", "new poverty rate, per year", 100.0, "%"),
-        ("headcount_rate", "poverty headcount", 100.0, "%"),
-        ("monitored", "households monitored", 1.0, ""),
-        ("missed", "at risk but missed, per year", 1.0, ""),
-        ("cost_total", "program cost per year (CNY)", 1.0, ""),
-        ("total_cost", "program cost, horizon (CNY)", 1.0, ""),
+    let rows = [
+        "return_rate",
+        "registered_return_rate",
+        "cumulative_return_prob",
+        "new_poverty_rate",
+        "headcount_rate",
+        "monitored_share",
+        "monitored",
+        "missed",
+        "mean_income_lifted",
+        "cost_total",
+        "total_cost",
     ];
-    for (metric, label, scale, unit) in rows {
-        if let Some(sm) = t.summary_of(metric) {
-            let interval = match sm.ci {
-                Some((lo, hi)) => format!("{} to {}", fmt(lo * scale, unit), fmt(hi * scale, unit)),
-                None => "-".into(),
-            };
-            writeln!(
-                out,
-                "{:<34} {:>12} {:>25}",
-                label,
-                fmt(sm.mean * scale, unit),
-                interval
-            )?;
-        }
+    for metric in rows {
+        let (Some(sm), Some(m)) = (t.summary_of(metric), registry::get(metric)) else {
+            continue;
+        };
+        let interval = match sm.ci {
+            Some((lo, hi)) => format!("{} to {}", fmt(lo, m.unit), fmt(hi, m.unit)),
+            None => "-".into(),
+        };
+        let label = match m.scope() {
+            Scope::Yearly if m.counts.contains(" a year") && m.unit != Unit::Cny => {
+                format!("{}, per year", m.label)
+            }
+            _ if m.unit == Unit::Cny => format!("{} (CNY)", m.label),
+            _ => m.label.clone(),
+        };
+        writeln!(
+            out,
+            "{:<38} {:>12} {:>25}",
+            label,
+            fmt(sm.mean, m.unit),
+            interval
+        )?;
     }
     Ok(())
 }
 
-fn fmt(x: f64, unit: &str) -> String {
-    if unit == "%" {
-        format!("{x:.2}%")
-    } else if x.abs() >= 1e6 {
-        format!("{:.2}M", x / 1e6)
-    } else {
-        format!("{x:.1}")
+/// A value as the terminal shows it, by its unit.
+fn fmt(x: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Share => format!("{:.2}%", x * 100.0),
+        _ if x.abs() >= 1e6 => format!("{:.2}M", x / 1e6),
+        Unit::CnyPerPerson | Unit::CnyPerReturn => format!("{x:.0}"),
+        _ => format!("{x:.1}"),
     }
 }
 

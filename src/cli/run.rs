@@ -9,7 +9,7 @@ use povsim::output::{self, Invocation};
 use povsim::runner;
 use povsim::trace::{self, Find};
 
-use super::args::{CheckArgs, ReportArgs, RunArgs, SimArgs, TraceArgs, ValidateArgs};
+use super::args::{CheckArgs, MetricsArgs, ReportArgs, RunArgs, SimArgs, TraceArgs, ValidateArgs};
 use super::progress::{Progress, announce};
 use super::{Failure, Result, check_memory, load, out_dir, pool, print, write_outputs};
 
@@ -201,6 +201,51 @@ pub fn trace(a: TraceArgs) -> Result {
 }
 
 /// `povsim report`: rebuild the charts and report of an output folder.
+/// `povsim metrics`: the metric registry, as a table or as CSV.
+pub fn metrics(a: MetricsArgs) -> Result {
+    use povsim::metrics::{Scope, registry};
+    let table = |m: &registry::Metric| match m.scope() {
+        Scope::Yearly => "yearly, summary",
+        Scope::Horizon => "summary",
+        Scope::Comparison => "comparison",
+    };
+    let mut out = std::io::stdout().lock();
+    if a.csv {
+        let mut csv = output::Csv::new(
+            "the metric list",
+            ["name", "table", "unit", "label", "counts"],
+        )?;
+        for m in registry::all() {
+            csv.row([
+                m.name.as_str(),
+                table(m),
+                m.unit.name(),
+                m.label.as_str(),
+                m.counts.as_str(),
+            ])?;
+        }
+        out.write_all(&csv.finish()?)?;
+        return Ok(());
+    }
+    let width = registry::all().map(|m| m.name.len()).max().unwrap_or(0);
+    writeln!(
+        out,
+        "{:width$}  {:<16}  {:<15}  what it counts",
+        "metric", "table", "unit"
+    )?;
+    for m in registry::all() {
+        writeln!(
+            out,
+            "{:width$}  {:<16}  {:<15}  {}",
+            m.name,
+            table(m),
+            m.unit.name(),
+            m.counts
+        )?;
+    }
+    Ok(())
+}
+
 pub fn report(a: ReportArgs) -> Result {
     let written = povsim::report::write(&a.dir)?;
     println!("wrote {} in {}", written.join(", "), a.dir.display());

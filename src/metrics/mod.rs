@@ -3,7 +3,12 @@
 //! A [`YearTally`] is filled household by household within a fixed chunk, and chunks
 //! are merged in index order, so float sums do not depend on the thread count.
 
+use crate::population::Group;
 use crate::scenario::params::Actor;
+
+pub mod registry;
+
+pub use registry::{Metric, Part, Scope, Unit};
 
 /// Why a household returned to poverty: the component whose fall from the previous
 /// year was largest.
@@ -24,8 +29,11 @@ pub enum Cause {
 }
 
 impl Cause {
+    /// How many causes there are.
+    pub const COUNT: usize = Cause::Other as usize + 1;
+
     /// Every cause, in file order.
-    pub const ALL: [Cause; 6] = [
+    pub const ALL: [Cause; Cause::COUNT] = [
         Cause::Illness,
         Cause::Disaster,
         Cause::JobLoss,
@@ -42,6 +50,18 @@ impl Cause {
             Cause::JobLoss => "job_loss",
             Cause::ProgramFailure => "program_failure",
             Cause::LabourLoss => "labour_loss",
+            Cause::Other => "other",
+        }
+    }
+
+    /// Label for tables and charts.
+    pub fn label(self) -> &'static str {
+        match self {
+            Cause::Illness => "illness",
+            Cause::Disaster => "disaster",
+            Cause::JobLoss => "job loss",
+            Cause::ProgramFailure => "program failure",
+            Cause::LabourLoss => "labour loss",
             Cause::Other => "other",
         }
     }
@@ -115,8 +135,11 @@ pub enum Program {
 }
 
 impl Program {
+    /// How many programs there are.
+    pub const COUNT: usize = Program::Training as usize + 1;
+
     /// Every program, in file order.
-    pub const ALL: [Program; 12] = [
+    pub const ALL: [Program; Program::COUNT] = [
         Program::MonitoringTopup,
         Program::PublicJobs,
         Program::MonitoringMedical,
@@ -148,6 +171,24 @@ impl Program {
             Program::Training => "training",
         }
     }
+
+    /// Label for tables and charts.
+    pub fn label(self) -> &'static str {
+        match self {
+            Program::MonitoringTopup => "monitoring top-ups",
+            Program::PublicJobs => "public-welfare jobs",
+            Program::MonitoringMedical => "monitoring medical help",
+            Program::Industry => "industry programs",
+            Program::MedicalInsurance => "basic medical insurance",
+            Program::SeriousIllness => "serious-illness insurance",
+            Program::MedicalAssistance => "medical assistance",
+            Program::Dibao => "dibao",
+            Program::Pension => "basic pension",
+            Program::AgriculturalInsurance => "agricultural insurance",
+            Program::Incentives => "motivation rewards",
+            Program::Training => "skills training",
+        }
+    }
 }
 
 /// Monitored groups (PARAMETERS.md).
@@ -162,8 +203,11 @@ pub enum RiskGroup {
 }
 
 impl RiskGroup {
+    /// How many groups there are.
+    pub const COUNT: usize = RiskGroup::Sudden as usize + 1;
+
     /// Every group, in file order.
-    pub const ALL: [RiskGroup; 3] = [
+    pub const ALL: [RiskGroup; RiskGroup::COUNT] = [
         RiskGroup::UnstableLifted,
         RiskGroup::Marginal,
         RiskGroup::Sudden,
@@ -175,6 +219,15 @@ impl RiskGroup {
             RiskGroup::UnstableLifted => "unstable_lifted",
             RiskGroup::Marginal => "marginal",
             RiskGroup::Sudden => "sudden",
+        }
+    }
+
+    /// Label for tables and charts.
+    pub fn label(self) -> &'static str {
+        match self {
+            RiskGroup::UnstableLifted => "unstable lifted",
+            RiskGroup::Marginal => "marginal",
+            RiskGroup::Sudden => "sudden severe difficulty",
         }
     }
 }
@@ -266,19 +319,19 @@ pub struct YearTally {
     /// Their income on the register's measure, before medical spending (CNY).
     pub lifted_income: f64,
     /// Detected by monitored group.
-    pub detected_by_group: [u64; 3],
+    pub detected_by_group: [u64; RiskGroup::COUNT],
     /// Missed by monitored group.
-    pub missed_by_group: [u64; 3],
+    pub missed_by_group: [u64; RiskGroup::COUNT],
     /// Served by monitored group.
-    pub served_by_group: [u64; 3],
+    pub served_by_group: [u64; RiskGroup::COUNT],
     /// Persons and poverty by initial group (lifted, marginal, other).
-    pub by_group: [GroupPoverty; 3],
+    pub by_group: [GroupPoverty; Group::COUNT],
     /// Returns by cause.
-    pub causes: [u64; 6],
+    pub causes: [u64; Cause::COUNT],
     /// Cost by program (CNY).
-    pub costs: [f64; 12],
+    pub costs: [f64; Program::COUNT],
     /// Cost by actor (CNY), including households' own premiums and medical spending.
-    pub actors: [f64; 4],
+    pub actors: [f64; Actor::COUNT],
     /// Sum of per-capita net income over households.
     pub income: f64,
     /// Households lifted out of poverty at the start of the horizon.
@@ -315,20 +368,19 @@ impl YearTally {
         self.lifted_income += o.lifted_income;
         self.initially_lifted += o.initially_lifted;
         self.ever_returned += o.ever_returned;
-        for i in 0..3 {
-            self.detected_by_group[i] += o.detected_by_group[i];
-            self.missed_by_group[i] += o.missed_by_group[i];
-            self.served_by_group[i] += o.served_by_group[i];
-            self.by_group[i].merge(&o.by_group[i]);
+        fn add<T: Copy + std::ops::AddAssign>(a: &mut [T], b: &[T]) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += *y;
+            }
         }
-        for i in 0..6 {
-            self.causes[i] += o.causes[i];
-        }
-        for i in 0..12 {
-            self.costs[i] += o.costs[i];
-        }
-        for i in 0..4 {
-            self.actors[i] += o.actors[i];
+        add(&mut self.detected_by_group, &o.detected_by_group);
+        add(&mut self.missed_by_group, &o.missed_by_group);
+        add(&mut self.served_by_group, &o.served_by_group);
+        add(&mut self.causes, &o.causes);
+        add(&mut self.costs, &o.costs);
+        add(&mut self.actors, &o.actors);
+        for (x, y) in self.by_group.iter_mut().zip(&o.by_group) {
+            x.merge(y);
         }
         self.income += o.income;
     }
@@ -359,102 +411,9 @@ impl YearTally {
         self.by_group[group].poverty(size, relative);
     }
 
-    /// The yearly metrics, as (name, value), in file order.
+    /// The yearly metrics, as (name, value), in file order ([`registry::yearly`]).
     pub fn metrics(&self) -> Vec<(String, f64)> {
-        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
-        let persons = self.all.persons as f64;
-        let mut out: Vec<(String, f64)> = vec![
-            (
-                "return_rate".into(),
-                ratio(self.returns as f64, self.lifted_at_risk as f64),
-            ),
-            (
-                "registered_return_rate".into(),
-                ratio(
-                    self.registered_returns as f64,
-                    self.lifted_on_register as f64,
-                ),
-            ),
-            ("returns".into(), self.returns as f64),
-            ("registered_returns".into(), self.registered_returns as f64),
-            ("returns_persons".into(), self.returns_persons as f64),
-            ("lifted_at_risk".into(), self.lifted_at_risk as f64),
-            (
-                "new_poverty_rate".into(),
-                ratio(self.new_poor as f64, self.never_registered_at_risk as f64),
-            ),
-            ("new_poor".into(), self.new_poor as f64),
-            (
-                "verified_new_poverty_rate".into(),
-                ratio(
-                    self.verified_new_poor as f64,
-                    self.unregistered_not_poor as f64,
-                ),
-            ),
-            ("verified_new_poor".into(), self.verified_new_poor as f64),
-            (
-                "headcount_rate".into(),
-                ratio(self.all.poor_persons as f64, persons),
-            ),
-            ("poverty_gap".into(), ratio(self.all.gap, persons)),
-            ("squared_gap".into(), ratio(self.all.squared_gap, persons)),
-            ("monitored".into(), self.monitored as f64),
-            ("detected".into(), self.detected as f64),
-            ("missed".into(), self.missed as f64),
-            ("served".into(), self.served as f64),
-            ("unserved".into(), self.unserved as f64),
-            ("risk_eliminated".into(), self.exited as f64),
-            (
-                "monitored_share".into(),
-                ratio(self.monitored as f64, self.households as f64),
-            ),
-            (
-                "monitored_share_lifted".into(),
-                ratio(self.monitored_lifted as f64, self.registered as f64),
-            ),
-            (
-                "served_share".into(),
-                ratio(self.served as f64, self.detected as f64),
-            ),
-            (
-                "package_share".into(),
-                if self.claimed > 0.0 {
-                    self.monitoring_paid() / self.claimed
-                } else {
-                    1.0
-                },
-            ),
-            (
-                "cumulative_return_share".into(),
-                ratio(self.ever_returned as f64, self.initially_lifted as f64),
-            ),
-        ];
-        for g in RiskGroup::ALL {
-            out.push((
-                format!("detected_{}", g.name()),
-                self.detected_by_group[g as usize] as f64,
-            ));
-            out.push((
-                format!("missed_{}", g.name()),
-                self.missed_by_group[g as usize] as f64,
-            ));
-        }
-        out.push((
-            "mean_income".into(),
-            ratio(self.income, self.households as f64),
-        ));
-        out.push((
-            "mean_income_lifted".into(),
-            ratio(self.lifted_income, self.lifted_persons as f64),
-        ));
-        out.push(("cost_total".into(), self.costs.iter().sum()));
-        for p in Program::ALL {
-            out.push((format!("cost_{}", p.name()), self.costs[p as usize]));
-        }
-        for a in Actor::ALL {
-            out.push((format!("cost_by_{}", a.name()), self.actors[a as usize]));
-        }
-        out
+        registry::year_values(self)
     }
 }
 
@@ -501,63 +460,20 @@ impl PanelTally {
 /// Window of the re-entry calibration target (years).
 pub const REENTRY_WINDOW: i16 = 5;
 
-/// The names of the summary metrics, in the order [`summary`] gives them.
+/// The names of the summary metrics, in the order [`summary`] gives them: the
+/// whole-horizon metrics, then the yearly ones (their means over the years).
 pub fn summary_names() -> Vec<String> {
-    summary(&[YearTally::default()], &PanelTally::default())
-        .into_iter()
-        .map(|(n, _)| n)
+    registry::horizon()
+        .iter()
+        .chain(registry::yearly())
+        .map(|m| m.name.clone())
         .collect()
 }
 
-/// The summary metrics of one replication.
+/// The summary metrics of one replication: the whole-horizon metrics, then each yearly
+/// metric's mean over the years.
 pub fn summary(years: &[YearTally], panel: &PanelTally) -> Vec<(String, f64)> {
-    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
-    let returns: u64 = years.iter().map(|y| y.returns).sum();
-    let at_risk: u64 = years.iter().map(|y| y.lifted_at_risk).sum();
-    let mut out = vec![
-        (
-            "cumulative_return_prob".to_string(),
-            ratio(panel.ever_returned as f64, panel.initially_lifted as f64),
-        ),
-        (
-            "mean_return_rate".into(),
-            ratio(returns as f64, at_risk as f64),
-        ),
-        (
-            "mean_registered_return_rate".into(),
-            ratio(
-                years.iter().map(|y| y.registered_returns).sum::<u64>() as f64,
-                years.iter().map(|y| y.lifted_on_register).sum::<u64>() as f64,
-            ),
-        ),
-        (
-            "mean_years_to_first_return".into(),
-            ratio(
-                panel.years_to_first_return as f64,
-                panel.ever_returned as f64,
-            ),
-        ),
-        (
-            "total_cost".into(),
-            years.iter().map(|y| y.costs.iter().sum::<f64>()).sum(),
-        ),
-        ("total_returns".into(), returns as f64),
-        (
-            "transient_share".into(),
-            ratio(
-                panel.total_squared_gap - panel.chronic_squared_gap,
-                panel.total_squared_gap,
-            ),
-        ),
-        (
-            "exit_after_one_year".into(),
-            ratio(panel.spells_one_year as f64, panel.spells_started as f64),
-        ),
-        (
-            "reentry_within_5y".into(),
-            ratio(panel.reentries as f64, panel.exits_followed as f64),
-        ),
-    ];
+    let mut out = registry::horizon_values(years, panel);
     let n = years.len().max(1) as f64;
     let per_year: Vec<Vec<(String, f64)>> = years.iter().map(YearTally::metrics).collect();
     if let Some(first) = per_year.first() {

@@ -19,6 +19,9 @@ pub enum Group {
 }
 
 impl Group {
+    /// How many groups there are.
+    pub const COUNT: usize = Group::Other as usize + 1;
+
     /// Lowercase name used in files.
     pub fn name(self) -> &'static str {
         match self {

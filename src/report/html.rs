@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use super::read::{CompareRow, IndexRow, RunData, Stat, SweepData};
 use super::{Content, Report, describe, shown_indices};
+use crate::metrics::Unit as MetricUnit;
+use crate::metrics::registry;
 
 /// The return rate the comparison ranks by, as `povsim compare` prints it.
 const RANK: &str = crate::compare::RANK_METRIC;
@@ -170,10 +172,12 @@ fn millions(v: f64) -> String {
     minus(format!("{:.2}", v / 1e6))
 }
 
+/// A value as tables show it, by its unit (`metrics::registry`): shares in percent,
+/// sums of money in millions.
 fn value(metric: &str, v: f64) -> String {
-    match describe(metric).2 {
-        super::Unit::Percent => pct(v),
-        _ if metric.contains("cost") => millions(v),
+    match registry::unit(metric) {
+        MetricUnit::Share => pct(v),
+        MetricUnit::Cny => millions(v),
         _ => minus(super::charts::number(v)),
     }
 }
@@ -185,27 +189,13 @@ fn interval(metric: &str, s: &Stat) -> String {
     }
 }
 
+/// A metric's label as tables show it, with the unit [`value`] writes money in.
 fn metric_label(metric: &str) -> String {
-    let label = match metric {
-        "cumulative_return_prob" => "Returned at least once",
-        "return_rate" => "Return rate a year (mean of yearly rates)",
-        "mean_return_rate" => "Pooled return rate (returns per lifted household-year)",
-        "registered_return_rate" => "Registered return rate a year (put back on the register)",
-        "mean_years_to_first_return" => "Years to first return",
-        "total_returns" => "Returns over the horizon",
-        "headcount_rate" => "Poverty headcount",
-        "new_poverty_rate" => "New poverty rate",
-        "poverty_gap" => "Poverty gap (FGT1)",
-        "monitored" => "Households monitored",
-        "served" => "Households given support",
-        "cost_total" => "Public cost a year (million CNY)",
-        "total_cost" => "Total cost (million CNY)",
-        "transient_share" => "Transient share of poverty",
-        "exit_after_one_year" => "Exit after a one-year spell",
-        "reentry_within_5y" => "Re-entry within 5 years",
-        other => return other.replace('_', " "),
-    };
-    label.into()
+    match registry::get(metric) {
+        Some(m) if m.unit == MetricUnit::Cny => format!("{} (million CNY)", m.title()),
+        Some(m) => m.title(),
+        None => metric.replace('_', " "),
+    }
 }
 
 fn heading(report: &Report) -> (String, Option<String>) {
@@ -609,7 +599,7 @@ fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
-const RUN_METRICS: [&str; 15] = [
+const RUN_METRICS: &[&str] = &[
     "cumulative_return_prob",
     "return_rate",
     "registered_return_rate",
@@ -617,9 +607,13 @@ const RUN_METRICS: [&str; 15] = [
     "mean_years_to_first_return",
     "headcount_rate",
     "new_poverty_rate",
+    "verified_new_poverty_rate",
     "poverty_gap",
     "monitored",
+    "monitored_share",
     "served",
+    "served_share",
+    "mean_income_lifted",
     "cost_total",
     "total_cost",
     "transient_share",

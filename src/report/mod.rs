@@ -28,6 +28,9 @@ pub use read::{Files, RunData, Stat};
 
 use read::{CompareRow, IndexRow, SweepData};
 
+use crate::metrics::Unit as MetricUnit;
+use crate::metrics::registry;
+
 /// Errors of building a report.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -281,40 +284,37 @@ fn has_data(c: &Chart) -> bool {
     }
 }
 
-/// How a metric reads: a title, an axis title and a unit.
+/// How a metric reads, from its declaration (`metrics::registry`): a title, an axis
+/// title and a chart unit. Sums of money are charted in millions ([`scale`]).
 pub fn describe(metric: &str) -> (String, String, Unit) {
-    let (title, axis, unit) = match metric {
-        "return_rate" | "mean_return_rate" => (
-            "Return-to-poverty rate",
-            "returns per lifted household a year",
-            Unit::Percent,
-        ),
-        "cumulative_return_share" | "cumulative_return_prob" => (
-            "Cumulative probability of returning to poverty",
-            "lifted households returned at least once",
-            Unit::Percent,
-        ),
-        "headcount_rate" => ("Poverty headcount", "persons below the line", Unit::Percent),
-        "new_poverty_rate" => (
-            "New poverty rate",
-            "never-registered households falling poor",
-            Unit::Percent,
-        ),
-        "total_cost" => (
-            "Total cost over the horizon",
-            "CNY over the horizon",
-            Unit::Number,
-        ),
-        "cost_total" => ("Cost a year", "CNY a year", Unit::Number),
-        "transient_share" => ("Transient share of poverty", "share", Unit::Percent),
-        "exit_after_one_year" => ("Exit after one year", "share of spells", Unit::Percent),
-        "reentry_within_5y" => ("Re-entry within 5 years", "share of exits", Unit::Percent),
-        _ => {
-            let name = metric.replace('_', " ");
-            return (capitalise(&name), name, Unit::Number);
+    match registry::get(metric) {
+        Some(m) => {
+            let axis = if m.unit == MetricUnit::Cny {
+                m.counts.replace("(CNY)", "(million CNY)")
+            } else {
+                m.counts.clone()
+            };
+            let unit = if m.unit == MetricUnit::Share {
+                Unit::Percent
+            } else {
+                Unit::Number
+            };
+            (m.title(), axis, unit)
         }
-    };
-    (title.into(), axis.into(), unit)
+        None => {
+            let name = metric.replace('_', " ");
+            (capitalise(&name), name, Unit::Number)
+        }
+    }
+}
+
+/// What a metric's values are multiplied by on a chart: sums of money in millions.
+pub fn scale(metric: &str) -> f64 {
+    if registry::unit(metric) == MetricUnit::Cny {
+        1e-6
+    } else {
+        1.0
+    }
 }
 
 fn capitalise(s: &str) -> String {
@@ -326,13 +326,20 @@ fn capitalise(s: &str) -> String {
 
 fn yearly_lines(arms: &[RunData], metric: &str) -> Chart {
     let (title, axis, unit) = describe(metric);
+    let k = scale(metric);
     let lines = arms
         .iter()
         .map(|arm| Line {
             name: arm.name.clone(),
             points: arm
                 .yearly_of(metric)
-                .map(|(year, s)| (f64::from(year), s.mean, s.ci()))
+                .map(|(year, s)| {
+                    (
+                        f64::from(year),
+                        s.mean * k,
+                        s.ci().map(|(a, b)| (a * k, b * k)),
+                    )
+                })
                 .collect(),
         })
         .collect();
@@ -359,7 +366,7 @@ fn causes_by_year(run: &RunData) -> Chart {
                 .iter()
                 .map(|y| run.cause_returns(*y, &cause))
                 .collect();
-            (cause.replace('_', " "), values)
+            (cause_label(&cause), values)
         })
         .collect();
     by_year(
@@ -401,7 +408,7 @@ fn causes_by_scenario(arms: &[RunData]) -> Chart {
                 .iter()
                 .map(|a| a.years.iter().map(|y| a.cause_returns(*y, cause)).sum())
                 .collect();
-            (cause.replace('_', " "), values)
+            (cause_label(cause), values)
         })
         .collect();
     by_scenario(
@@ -434,20 +441,36 @@ fn by_scenario(
     }
 }
 
-/// The cost programs of a run: `cost_<program>` metrics without the totals and actors.
-fn programs(run: &RunData) -> Vec<String> {
-    run.yearly_names()
-        .into_iter()
-        .filter(|m| m.starts_with("cost_") && m != "cost_total" && !m.starts_with("cost_by_"))
+/// The cost programs of a run, as (metric, label): the per-program cost metrics it
+/// holds, without the totals and actors.
+fn programs(run: &RunData) -> Vec<(String, &'static str)> {
+    let names = run.yearly_names();
+    registry::yearly()
+        .iter()
+        .filter_map(|m| match m.part {
+            crate::metrics::Part::Program(p) if names.contains(&m.name) => {
+                Some((m.name.clone(), p.label()))
+            }
+            _ => None,
+        })
         .collect()
+}
+
+/// A cause's label, from the name `causes.csv` gives it.
+fn cause_label(name: &str) -> String {
+    crate::metrics::Cause::ALL
+        .iter()
+        .find(|c| c.name() == name)
+        .map(|c| c.label().to_string())
+        .unwrap_or_else(|| name.replace('_', " "))
 }
 
 fn costs_by_year(run: &RunData) -> Chart {
     let layers = programs(run)
         .into_iter()
-        .map(|m| {
+        .map(|(m, label)| {
             let values = run.yearly_of(&m).map(|(_, s)| s.mean / 1e6).collect();
-            (m["cost_".len()..].replace('_', " "), values)
+            (label.to_string(), values)
         })
         .filter(|(_, v): &(String, Vec<f64>)| v.iter().any(|x| *x > 0.0))
         .collect();
@@ -464,12 +487,12 @@ fn costs_by_scenario(arms: &[RunData]) -> Chart {
     let names = arms.first().map(programs).unwrap_or_default();
     let layers = names
         .into_iter()
-        .map(|m| {
+        .map(|(m, label)| {
             let values = arms
                 .iter()
                 .map(|a| a.summary.get(&m).map(|s| s.mean / 1e6).unwrap_or(0.0))
                 .collect();
-            (m["cost_".len()..].replace('_', " "), values)
+            (label.to_string(), values)
         })
         .filter(|(_, v): &(String, Vec<f64>)| v.iter().any(|x| *x > 0.0))
         .collect();
@@ -489,16 +512,22 @@ fn forest(rows: &[CompareRow], metric: &str, independent: bool) -> Chart {
     } else {
         unit
     };
+    let k = scale(metric);
     let rows = rows
         .iter()
         .filter(|r| r.metric == metric)
         .map(|r| Row {
             label: r.scenario.clone(),
-            values: vec![Some((r.diff.mean, r.diff.ci()))],
+            values: vec![Some((
+                r.diff.mean * k,
+                r.diff.ci().map(|(a, b)| (a * k, b * k)),
+            ))],
         })
         .collect();
     let axis = if unit == Unit::Points {
         "difference from the baseline, percentage points".to_string()
+    } else if k != 1.0 {
+        "difference from the baseline, million CNY".to_string()
     } else {
         "difference from the baseline".to_string()
     };
@@ -522,17 +551,7 @@ fn forest(rows: &[CompareRow], metric: &str, independent: bool) -> Chart {
 
 fn sweep_chart(sweep: &SweepData, metric: &str) -> Chart {
     let (title, axis, unit) = describe(metric);
-    let unit = if metric == "total_cost" {
-        Unit::Number
-    } else {
-        unit
-    };
-    let scale = if metric == "total_cost" { 1e-6 } else { 1.0 };
-    let axis = if metric == "total_cost" {
-        "million CNY over the horizon".to_string()
-    } else {
-        axis
-    };
+    let scale = scale(metric);
     let x_key = sweep.keys.first().cloned().unwrap_or_default();
     let mut lines: Vec<Line> = Vec::new();
     for p in &sweep.points {
@@ -724,8 +743,17 @@ mod tests {
     }
 
     #[test]
-    fn describe_knows_shares() {
+    fn describe_reads_the_registry() {
         assert_eq!(describe("return_rate").2, Unit::Percent);
-        assert_eq!(describe("served").0, "Served");
+        // Shares the old hand-written table missed.
+        assert_eq!(describe("registered_return_rate").2, Unit::Percent);
+        assert_eq!(describe("monitored_share_lifted").2, Unit::Percent);
+        assert_eq!(describe("served").0, "Households given support");
+        assert_eq!(describe("mean_income_lifted").2, Unit::Number);
+        assert!(describe("cost_total").1.contains("million CNY"));
+        assert_eq!(scale("cost_dibao"), 1e-6);
+        assert_eq!(scale("returns"), 1.0);
+        assert_eq!(describe("no_such_metric").0, "No such metric");
+        assert_eq!(cause_label("job_loss"), "job loss");
     }
 }

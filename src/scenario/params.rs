@@ -575,8 +575,11 @@ impl Choice for Actor {
 }
 
 impl Actor {
+    /// How many actors there are.
+    pub const COUNT: usize = Actor::Households as usize + 1;
+
     /// Every actor, in report order.
-    pub const ALL: [Actor; 4] = [
+    pub const ALL: [Actor; Actor::COUNT] = [
         Actor::Government,
         Actor::Market,
         Actor::Society,
@@ -588,6 +591,16 @@ impl Actor {
         match self {
             Actor::Government => "government",
             Actor::Market => "market",
+            Actor::Society => "society",
+            Actor::Households => "households",
+        }
+    }
+
+    /// Label for tables and charts.
+    pub fn label(self) -> &'static str {
+        match self {
+            Actor::Government => "government",
+            Actor::Market => "the market",
             Actor::Society => "society",
             Actor::Households => "households",
         }

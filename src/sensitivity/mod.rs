@@ -346,7 +346,7 @@ fn check_metric(metric: &str) -> Result<(), ScenarioError> {
         key: "metric".into(),
         value: metric.into(),
         rule: format!(
-            "must be a summary metric such as return_rate or cumulative_return_prob{hint}"
+            "must be a summary metric such as return_rate or cumulative_return_prob (`povsim metrics` lists them){hint}"
         ),
     })
 }

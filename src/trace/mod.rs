@@ -237,7 +237,10 @@ pub fn csv(s: &Scenario, id: u64, years: &[Year]) -> Result<Vec<u8>, OutputError
     let Some(first) = rows.first() else {
         return Ok(Vec::new());
     };
-    let keys: Vec<&String> = first.keys().filter(|k| !k.starts_with("cost_")).collect();
+    let keys: Vec<&String> = first
+        .keys()
+        .filter(|k| crate::metrics::registry::unit(k) != crate::metrics::Unit::Cny)
+        .collect();
     let header = ["scenario", "household", "year"].map(String::from);
     let mut out = Csv::new("the trace", header.iter().chain(keys.iter().copied()))?;
     for (y, row) in years.iter().zip(&rows) {

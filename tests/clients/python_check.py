@@ -7,6 +7,7 @@ CLI_COMPARE_DIR `povsim compare scenarios/baseline.toml scenarios/monitoring.tom
 the same sizes, both written by the command line. Exits 1 (an assertion) unless:
 - povsim.run gives the command line's tables byte for byte, on 1 and 2 threads, and
   columns that pandas and polars take as they are;
+- povsim.metrics() lists summary.csv's metrics in its order, with their units;
 - povsim.compare gives the command line's comparison.csv byte for byte;
 - povsim.validate returns the resolved scenario, and a bad value raises
   povsim.ScenarioError naming the file, line and key;
@@ -47,6 +48,12 @@ def check_run(cli: Path):
     assert rate == run.metric("return_rate") and 0 < rate < 1, rate
     assert run.manifest["households"] == 400 and run.manifest["seed"] == 11
     print(f"ok run: tables equal the command line's on 1 and 2 threads; return_rate {rate:.4f}")
+    listed = pd.DataFrame(povsim.metrics())
+    summary_listed = listed[listed["table"].str.contains("summary")]
+    assert list(summary_listed["name"]) == list(frame["metric"]), "povsim.metrics() is not summary.csv's list"
+    units = listed.set_index("name")["unit"]
+    assert units["registered_return_rate"] == "share" and units["cost_total"] == "CNY", units
+    print(f"ok metrics: povsim.metrics() lists summary.csv's {len(summary_listed)} metrics in order, with units")
 
 
 def check_compare(cli: Path, scenarios: Path):

@@ -230,3 +230,39 @@ fn cumulative_return_share_rises_to_the_summary_figure() {
     let reported: f64 = row.split(',').nth(2).unwrap().parse().unwrap();
     assert!((mean - reported).abs() < 1e-12, "{mean} vs {reported}");
 }
+
+/// `povsim metrics` lists exactly the metrics a run's files hold, each once with a unit.
+#[test]
+fn metrics_lists_what_the_files_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = small_run(dir.path());
+    let listed = stdout_of(povsim().args(["metrics", "--csv"]));
+    let mut rows = csv::Reader::from_reader(listed.as_bytes());
+    let mut yearly_listed = std::collections::BTreeSet::new();
+    let mut summary_listed = std::collections::BTreeSet::new();
+    for row in rows.records() {
+        let row = row.unwrap();
+        let (name, table, unit) = (&row[0], &row[1], &row[2]);
+        assert!(
+            !unit.is_empty() && !row[3].is_empty(),
+            "{name} lacks a unit or label"
+        );
+        if table.contains("yearly") {
+            yearly_listed.insert(name.to_string());
+        }
+        if table.contains("summary") {
+            summary_listed.insert(name.to_string());
+        }
+    }
+    let names_in = |file: &str, column: usize| -> std::collections::BTreeSet<String> {
+        let text = read(&out.join(file));
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        r.records()
+            .map(|x| x.unwrap()[column].to_string())
+            .collect()
+    };
+    assert_eq!(names_in("yearly.csv", 2), yearly_listed);
+    assert_eq!(names_in("summary.csv", 1), summary_listed);
+    let table = stdout_of(povsim().arg("metrics"));
+    assert!(table.contains("monitored_share_lifted") && table.contains("share"));
+}

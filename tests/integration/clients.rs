@@ -152,6 +152,7 @@ fn the_python_package_gives_the_command_lines_tables_releases_the_gil_and_runs_w
     let text = client(&python, "python_check.py", &[&run, &cmp, &work]);
     for check in [
         "ok run",
+        "ok metrics",
         "ok compare",
         "ok error",
         "ok out=",

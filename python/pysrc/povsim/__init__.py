@@ -47,6 +47,7 @@ __all__ = [
     "StudyError",
     "compare",
     "factors",
+    "metrics",
     "run",
     "summary_metrics",
     "validate",
@@ -265,6 +266,15 @@ def factors(path: PathLike = "builtin:factors.toml") -> list[dict]:
 def summary_metrics() -> list[str]:
     """Every summary metric a run reports (the rows of ``summary.csv``)."""
     return _povsim.summary_metrics()
+
+
+def metrics() -> Columns:
+    """Every metric povsim reports, as ``povsim metrics`` lists it: columns ``name``,
+    ``table`` (yearly and summary, summary only, or comparison), ``unit``, ``label``
+    and ``counts`` (what it counts). ``pandas.DataFrame(povsim.metrics())`` reads it."""
+    rows = _povsim.metrics()
+    keys = ("name", "table", "unit", "label", "counts")
+    return {k: [r[i] for r in rows] for i, k in enumerate(keys)}
 
 
 class Study:
