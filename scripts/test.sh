@@ -42,3 +42,5 @@ if [ "$(id -u)" = 0 ]; then
     export POVSIM_REQUIRE_TMPFS=1
 fi
 POVSIM_REQUIRE_BROWSER=1 POVSIM_REQUIRE_NUMPY=1 cargo test --all-targets --locked "$@"
+# --all-targets leaves out documentation examples: run them too (the step API's).
+cargo test --doc --locked

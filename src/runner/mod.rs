@@ -291,6 +291,48 @@ fn replication_with(
 /// the years to come ([`Simulation::change_from_next_year`]), and finished into the
 /// same [`Replication`] that [`run`] tabulates. [`replication`] is this, stepped to
 /// the end: a stepped replication gives the same numbers as a run.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use povsim::output::Tables;
+/// use povsim::runner::{RunResult, Silent, Simulation};
+/// use povsim::scenario::Source;
+///
+/// // The bundled baseline, small: 300 households, 4 years, 1 replication.
+/// let small = |extra: &[(&str, f64)]| {
+///     let mut src = Source::new(None)
+///         .flag("simulation.households", 300, "example")
+///         .flag("simulation.years", 4, "example")
+///         .flag("simulation.replications", 1, "example");
+///     for (key, value) in extra {
+///         src = src.flag(key, *value, "example");
+///     }
+///     src.load().expect("the bundled baseline loads")
+/// };
+/// let s = small(&[]);
+/// let mut sim = Simulation::new(Cow::Borrowed(&s), 0);
+/// // Step through the burn-in and the first recorded year.
+/// while sim.next_year() != Some(1) {
+///     let records = sim.step_recorded(&Silent);
+///     // A recorded year has one record per household, by id.
+///     assert!(records.is_empty() || records.len() == sim.households().len());
+/// }
+/// let monitored = sim.households().iter().filter(|h| h.monitored()).count();
+/// assert_eq!(sim.years().len(), 1);
+/// assert_eq!(sim.years()[0].monitored, monitored as u64);
+///
+/// // From the next year on, detect every household at risk.
+/// sim.change_from_next_year(&small(&[("policy.monitoring.detection_rate", 1.0)]))
+///     .expect("only policies change");
+/// let replication = sim.finish(&Silent, None);
+/// assert_eq!(replication.years.len(), 4);
+///
+/// // The same tables `povsim run` writes.
+/// let run = RunResult { replications: vec![replication], seconds: 0.0, cancelled: false };
+/// let tables = Tables::new(&s, &run);
+/// let rate = tables.summary_of("return_rate").expect("a summary metric").mean;
+/// assert!((0.0..1.0).contains(&rate));
+/// ```
 pub struct Simulation<'s> {
     s: Cow<'s, Scenario>,
     index: u32,
