@@ -91,6 +91,22 @@ fn run_writes_valid_png_and_svg_charts_and_a_report() {
     assert_eq!(html.matches("<figure class=\"chart\"").count(), svgs.len());
     assert!(html.contains("Seed</dt><dd>20200101"));
     assert!(html.contains("Households</dt><dd>800"));
+    // Shares read as percentages, from the metric registry's units: the registered
+    // return rate and the monitored share were plain numbers before it.
+    let summary = read(&out.join("summary.csv"));
+    for (metric, label) in [
+        ("registered_return_rate", "Registered return rate"),
+        ("monitored_share", "Monitored share"),
+    ] {
+        let mean: f64 = summary
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("baseline,{metric},")))
+            .and_then(|rest| rest.split(',').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{metric} in summary.csv"));
+        let row = format!("<tr><td>{label}</td><td>{:.2}%</td>", mean * 100.0);
+        assert!(html.contains(&row), "{row} in the report");
+    }
 }
 
 #[test]
