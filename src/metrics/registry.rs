@@ -137,6 +137,17 @@ fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { 0.0 }
 }
 
+fn metric(name: &str, label: &str, counts: &str, unit: Unit, value: Value) -> Metric {
+    Metric {
+        name: name.into(),
+        label: label.into(),
+        counts: counts.into(),
+        unit,
+        part: Part::Whole,
+        value,
+    }
+}
+
 fn yearly_metric(
     name: &str,
     label: &str,
@@ -144,36 +155,15 @@ fn yearly_metric(
     unit: Unit,
     f: impl Fn(&YearTally) -> f64 + Send + Sync + 'static,
 ) -> Metric {
-    Metric {
-        name: name.into(),
-        label: label.into(),
-        counts: counts.into(),
-        unit,
-        part: Part::Whole,
-        value: Value::Year(Box::new(f)),
-    }
+    metric(name, label, counts, unit, Value::Year(Box::new(f)))
 }
 
 fn horizon_metric(name: &str, label: &str, counts: &str, unit: Unit, f: HorizonFn) -> Metric {
-    Metric {
-        name: name.into(),
-        label: label.into(),
-        counts: counts.into(),
-        unit,
-        part: Part::Whole,
-        value: Value::Horizon(f),
-    }
+    metric(name, label, counts, unit, Value::Horizon(f))
 }
 
 fn comparison_metric(name: &str, label: &str, counts: &str, unit: Unit) -> Metric {
-    Metric {
-        name: name.into(),
-        label: label.into(),
-        counts: counts.into(),
-        unit,
-        part: Part::Whole,
-        value: Value::Comparison,
-    }
+    metric(name, label, counts, unit, Value::Comparison)
 }
 
 /// The yearly metrics, in file order.
