@@ -521,6 +521,10 @@ mod tests {
         assert!((m["headcount_rate"] - 0.5).abs() < 1e-12);
         assert!((m["poverty_gap"] - 0.25).abs() < 1e-12);
         assert!((m["squared_gap"] - 0.125).abs() < 1e-12);
+        // By initial group: the lifted pair is poor, the marginal pair is not.
+        assert_eq!(m["headcount_rate_lifted"], 1.0);
+        assert_eq!(m["headcount_rate_marginal"], 0.0);
+        assert_eq!(m["headcount_rate_other"], 0.0);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 use std::sync::LazyLock;
 
 use super::{PanelTally, Program, RiskGroup, YearTally};
+use crate::population::Group;
 use crate::scenario::params::Actor;
 
 /// How a metric's values read.
@@ -71,6 +72,8 @@ pub enum Part {
     Program(Program),
     /// The cost one actor bears.
     Actor(Actor),
+    /// Poverty in one initial group of households.
+    Initial(Group),
 }
 
 type YearFn = Box<dyn Fn(&YearTally) -> f64 + Send + Sync>;
@@ -416,6 +419,22 @@ fn yearly_metrics() -> Vec<Metric> {
                 move |t| t.actors[i],
             )
             .of(Part::Actor(a)),
+        );
+    }
+    for g in Group::ALL {
+        let i = g as usize;
+        m.push(
+            yearly_metric(
+                &format!("headcount_rate_{}", g.name()),
+                &format!("poverty headcount, {}", g.label()),
+                &format!("persons below the line in {} (initial group)", g.label()),
+                Share,
+                move |t| {
+                    let b = &t.by_group[i];
+                    ratio(b.poor_persons as f64, b.persons as f64)
+                },
+            )
+            .of(Part::Initial(g)),
         );
     }
     m

@@ -22,6 +22,18 @@ impl Group {
     /// How many groups there are.
     pub const COUNT: usize = Group::Other as usize + 1;
 
+    /// Every group, in file order.
+    pub const ALL: [Group; Group::COUNT] = [Group::Lifted, Group::Marginal, Group::Other];
+
+    /// Label for tables and charts.
+    pub fn label(self) -> &'static str {
+        match self {
+            Group::Lifted => "households lifted before the start",
+            Group::Marginal => "marginal households",
+            Group::Other => "other households",
+        }
+    }
+
     /// Lowercase name used in files.
     pub fn name(self) -> &'static str {
         match self {
