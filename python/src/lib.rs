@@ -388,17 +388,11 @@ fn summary_metrics() -> Vec<String> {
 /// Every metric, as `povsim metrics` lists it: (name, table, unit, label, counts).
 #[pyfunction]
 fn metrics() -> Vec<(String, String, String, String, String)> {
-    use povsim::metrics::{Scope, registry};
-    registry::all()
+    povsim::metrics::registry::all()
         .map(|m| {
-            let table = match m.scope() {
-                Scope::Yearly => "yearly, summary",
-                Scope::Horizon => "summary",
-                Scope::Comparison => "comparison",
-            };
             (
                 m.name.clone(),
-                table.to_string(),
+                m.scope().tables().to_string(),
                 m.unit.name().to_string(),
                 m.label.clone(),
                 m.counts.clone(),

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use povsim::calibrate::{Calibration, Fit};
 use povsim::compare::{self, Comparison, Study as CompareStudy};
-use povsim::metrics::{Scope, Unit, registry};
+use povsim::metrics::{Unit, registry};
 use povsim::output::Tables;
 use povsim::scenario::Scenario;
 use povsim::sensitivity::{Finished, Method, Study};
@@ -209,12 +209,12 @@ pub fn summary(out: &mut impl Write, s: &Scenario, t: &Tables) -> std::io::Resul
             Some((lo, hi)) => format!("{} to {}", fmt(lo, m.unit), fmt(hi, m.unit)),
             None => "-".into(),
         };
-        let label = match m.scope() {
-            Scope::Yearly if m.counts.contains(" a year") && m.unit != Unit::Cny => {
-                format!("{}, per year", m.label)
-            }
-            _ if m.unit == Unit::Cny => format!("{} (CNY)", m.label),
-            _ => m.label.clone(),
+        let label = if m.unit == Unit::Cny {
+            format!("{} (CNY)", m.label)
+        } else if m.per_year {
+            format!("{}, per year", m.label)
+        } else {
+            m.label.clone()
         };
         writeln!(
             out,

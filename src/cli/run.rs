@@ -200,15 +200,9 @@ pub fn trace(a: TraceArgs) -> Result {
     Ok(())
 }
 
-/// `povsim report`: rebuild the charts and report of an output folder.
 /// `povsim metrics`: the metric registry, as a table or as CSV.
 pub fn metrics(a: MetricsArgs) -> Result {
-    use povsim::metrics::{Scope, registry};
-    let table = |m: &registry::Metric| match m.scope() {
-        Scope::Yearly => "yearly, summary",
-        Scope::Horizon => "summary",
-        Scope::Comparison => "comparison",
-    };
+    use povsim::metrics::registry;
     let mut out = std::io::stdout().lock();
     if a.csv {
         let mut csv = output::Csv::new(
@@ -218,7 +212,7 @@ pub fn metrics(a: MetricsArgs) -> Result {
         for m in registry::all() {
             csv.row([
                 m.name.as_str(),
-                table(m),
+                m.scope().tables(),
                 m.unit.name(),
                 m.label.as_str(),
                 m.counts.as_str(),
@@ -238,7 +232,7 @@ pub fn metrics(a: MetricsArgs) -> Result {
             out,
             "{:width$}  {:<16}  {:<15}  {}",
             m.name,
-            table(m),
+            m.scope().tables(),
             m.unit.name(),
             m.counts
         )?;
@@ -246,6 +240,7 @@ pub fn metrics(a: MetricsArgs) -> Result {
     Ok(())
 }
 
+/// `povsim report`: rebuild the charts and report of an output folder.
 pub fn report(a: ReportArgs) -> Result {
     let written = povsim::report::write(&a.dir)?;
     println!("wrote {} in {}", written.join(", "), a.dir.display());

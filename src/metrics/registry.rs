@@ -61,6 +61,17 @@ pub enum Scope {
     Comparison,
 }
 
+impl Scope {
+    /// The tables that hold a metric of this scope, as `povsim metrics` lists them.
+    pub fn tables(self) -> &'static str {
+        match self {
+            Scope::Yearly => "yearly, summary",
+            Scope::Horizon => "summary",
+            Scope::Comparison => "comparison",
+        }
+    }
+}
+
 /// What a metric of a family (one a group, program or actor) is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
@@ -99,12 +110,20 @@ pub struct Metric {
     pub unit: Unit,
     /// The family member it is, if it is one.
     pub part: Part,
+    /// A flow (events or a rate a year), whose summary is its mean a year; otherwise a
+    /// stock or a level at the year's end.
+    pub per_year: bool,
     value: Value,
 }
 
 impl Metric {
     fn of(mut self, part: Part) -> Metric {
         self.part = part;
+        self
+    }
+
+    fn flow(mut self) -> Metric {
+        self.per_year = true;
         self
     }
 
@@ -115,14 +134,6 @@ impl Metric {
             Value::Horizon(_) => Scope::Horizon,
             Value::Comparison => Scope::Comparison,
         }
-    }
-
-    /// The label with a capital first letter, as a report's title or row.
-    pub fn title(&self) -> String {
-        let mut c = self.label.chars();
-        c.next()
-            .map(|f| f.to_uppercase().chain(c).collect())
-            .unwrap_or_default()
     }
 }
 
@@ -147,6 +158,7 @@ fn metric(name: &str, label: &str, counts: &str, unit: Unit, value: Value) -> Me
         counts: counts.into(),
         unit,
         part: Part::Whole,
+        per_year: false,
         value,
     }
 }
@@ -179,35 +191,40 @@ fn yearly_metrics() -> Vec<Metric> {
             "lifted households falling below the line, per lifted household a year",
             Share,
             |t| ratio(t.returns as f64, t.lifted_at_risk as f64),
-        ),
+        )
+        .flow(),
         yearly_metric(
             "registered_return_rate",
             "registered return rate",
             "lifted households put back on the register, per lifted household a year",
             Share,
             |t| ratio(t.registered_returns as f64, t.lifted_on_register as f64),
-        ),
+        )
+        .flow(),
         yearly_metric(
             "returns",
             "returns (survey)",
             "lifted households falling below the line a year",
             Count,
             |t| t.returns as f64,
-        ),
+        )
+        .flow(),
         yearly_metric(
             "registered_returns",
             "registered returns",
             "lifted households put back on the register a year",
             Count,
             |t| t.registered_returns as f64,
-        ),
+        )
+        .flow(),
         yearly_metric(
             "returns_persons",
             "persons returning",
             "persons in lifted households falling below the line a year",
             Count,
             |t| t.returns_persons as f64,
-        ),
+        )
+        .flow(),
         yearly_metric(
             "lifted_at_risk",
             "lifted households at risk",
@@ -221,21 +238,24 @@ fn yearly_metrics() -> Vec<Metric> {
             "never-registered households falling below the line, per such household a year",
             Share,
             |t| ratio(t.new_poor as f64, t.never_registered_at_risk as f64),
-        ),
+        )
+        .flow(),
         yearly_metric(
             "new_poor",
             "newly poor",
             "never-registered households falling below the line a year",
             Count,
             |t| t.new_poor as f64,
-        ),
+        )
+        .flow(),
         yearly_metric(
             "verified_new_poverty_rate",
             "verified new poverty rate",
             "never-registered households verified poor at the year-end review, per such household a year",
             Share,
             |t| ratio(t.verified_new_poor as f64, t.unregistered_not_poor as f64),
-        ),
+        )
+        .flow(),
         yearly_metric(
             "verified_new_poor",
             "newly poor verified",
@@ -284,7 +304,8 @@ fn yearly_metrics() -> Vec<Metric> {
             "households at risk not identified a year",
             Count,
             |t| t.missed as f64,
-        ),
+        )
+        .flow(),
         yearly_metric(
             "served",
             "households given support",
@@ -377,21 +398,21 @@ fn yearly_metrics() -> Vec<Metric> {
     m.push(yearly_metric(
         "mean_income",
         "mean income per person",
-        "per-capita net income, mean over households (CNY)",
+        "per-capita net income, mean over households",
         CnyPerPerson,
         |t| ratio(t.income, t.households as f64),
     ));
     m.push(yearly_metric(
         "mean_income_lifted",
         "lifted households' income per person",
-        "registered households' income per person on the register's measure (CNY)",
+        "registered households' income per person on the register's measure",
         CnyPerPerson,
         |t| ratio(t.lifted_income, t.lifted_persons as f64),
     ));
     m.push(yearly_metric(
         "cost_total",
         "program cost a year",
-        "public program spending a year (CNY)",
+        "public program spending a year",
         Cny,
         |t| t.costs.iter().sum(),
     ));
@@ -401,7 +422,7 @@ fn yearly_metrics() -> Vec<Metric> {
             yearly_metric(
                 &format!("cost_{}", p.name()),
                 &format!("cost of {}", p.label()),
-                &format!("spending on {} a year (CNY)", p.label()),
+                &format!("spending on {} a year", p.label()),
                 Cny,
                 move |t| t.costs[i],
             )
@@ -414,7 +435,7 @@ fn yearly_metrics() -> Vec<Metric> {
             yearly_metric(
                 &format!("cost_by_{}", a.name()),
                 &format!("cost borne by {}", a.label()),
-                &format!("spending borne by {} a year (CNY)", a.label()),
+                &format!("spending borne by {} a year", a.label()),
                 Cny,
                 move |t| t.actors[i],
             )
@@ -483,7 +504,7 @@ fn horizon_metrics() -> Vec<Metric> {
         horizon_metric(
             "total_cost",
             "program cost over the horizon",
-            "public program spending over the horizon (CNY)",
+            "public program spending over the horizon",
             Cny,
             |y, _| y.iter().map(|t| t.costs.iter().sum::<f64>()).sum(),
         ),
@@ -534,7 +555,7 @@ fn comparison_metrics() -> Vec<Metric> {
         comparison_metric(
             "cost_per_return_averted",
             "cost per return averted",
-            "extra spending over the horizon per return averted (CNY)",
+            "extra spending over the horizon per return averted",
             Unit::CnyPerReturn,
         ),
     ]
@@ -585,13 +606,6 @@ pub fn unit(name: &str) -> Unit {
     get(name).map(|m| m.unit).unwrap_or(Unit::Count)
 }
 
-/// A metric's short label; the name with spaces for one not declared here.
-pub fn label(name: &str) -> String {
-    get(name)
-        .map(|m| m.label.clone())
-        .unwrap_or_else(|| name.replace('_', " "))
-}
-
 /// A year's metrics, as (name, value), in file order.
 pub(super) fn year_values(t: &YearTally) -> Vec<(String, f64)> {
     yearly()
@@ -637,8 +651,12 @@ mod tests {
         assert_eq!(unit("squared_gap"), Unit::Index);
         assert_eq!(get("missed_sudden").map(|m| m.scope()), Some(Scope::Yearly));
         assert_eq!(get("total_cost").map(|m| m.scope()), Some(Scope::Horizon));
-        assert_eq!(label("cost_by_society"), "cost borne by society");
-        assert_eq!(label("not_a_metric"), "not a metric");
+        assert_eq!(
+            get("cost_by_society").unwrap().label,
+            "cost borne by society"
+        );
+        assert!(get("return_rate").unwrap().per_year && get("missed").unwrap().per_year);
+        assert!(!get("monitored").unwrap().per_year && !get("headcount_rate").unwrap().per_year);
         assert!(get("not_a_metric").is_none());
     }
 

@@ -68,8 +68,8 @@ pub fn village_years(
 /// Which of the village's disasters hit the household's plots this year; returns the
 /// shares of farm output and of livestock returns it keeps.
 pub(super) fn strike(
-    r: &mut YearRecord,
     h: &Household,
+    r: &mut YearRecord,
     ctx: &YearContext<'_>,
     d: &Draws,
 ) -> (f64, f64) {

@@ -448,7 +448,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
     // bills, and brings medical assistance with it.
     safety_net::enrol_dibao(h, &mut r, ctx, &d);
     health::cover(h, &mut r, ctx);
-    let kept = hazards::strike(&mut r, h, ctx, &d);
+    let kept = hazards::strike(h, &mut r, ctx, &d);
     let expected_farm = income::earn(h, &mut r, ctx, &d, kept);
     industry::earn(h, &mut r, ctx, &d);
     safety_net::transfers(h, &mut r, ctx, expected_farm);

@@ -192,8 +192,10 @@ fn interval(metric: &str, s: &Stat) -> String {
 /// A metric's label as tables show it, with the unit [`value`] writes money in.
 fn metric_label(metric: &str) -> String {
     match registry::get(metric) {
-        Some(m) if m.unit == MetricUnit::Cny => format!("{} (million CNY)", m.title()),
-        Some(m) => m.title(),
+        Some(m) if m.unit == MetricUnit::Cny => {
+            format!("{} (million CNY)", super::capitalise(&m.label))
+        }
+        Some(m) => super::capitalise(&m.label),
         None => metric.replace('_', " "),
     }
 }

@@ -289,17 +289,19 @@ fn has_data(c: &Chart) -> bool {
 pub fn describe(metric: &str) -> (String, String, Unit) {
     match registry::get(metric) {
         Some(m) => {
-            let axis = if m.unit == MetricUnit::Cny {
-                m.counts.replace("(CNY)", "(million CNY)")
-            } else {
-                m.counts.clone()
+            let axis = match m.unit {
+                MetricUnit::Cny => format!("{} (million CNY)", m.counts),
+                MetricUnit::CnyPerPerson | MetricUnit::CnyPerReturn => {
+                    format!("{} (CNY)", m.counts)
+                }
+                _ => m.counts.clone(),
             };
             let unit = if m.unit == MetricUnit::Share {
                 Unit::Percent
             } else {
                 Unit::Number
             };
-            (m.title(), axis, unit)
+            (capitalise(&m.label), axis, unit)
         }
         None => {
             let name = metric.replace('_', " ");
