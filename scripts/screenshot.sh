@@ -5,6 +5,10 @@ cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 profile=$(mktemp -d)
 trap 'rm -rf "$out" "$profile"' EXIT
+command -v chromium >/dev/null 2>&1 || {
+    echo "scripts/screenshot.sh needs Chromium: sudo apt-get install chromium" >&2
+    exit 1
+}
 cargo run --release --quiet -- compare --quiet --out "$out/study"
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \

@@ -1,24 +1,39 @@
-//! The only place a random generator is built.
+//! The only place random numbers are made.
 //!
-//! Every stream is a pure function of *what* is simulated — (seed, replication,
-//! kind of entity, entity id, year, purpose) — and never of *who* simulates it, so
-//! results do not depend on threads or chunking, and two scenarios run with one seed
-//! see the same shocks (common random numbers). A household's stream does not depend
-//! on how many households there are.
+//! Every draw is a pure function of (seed, replication, kind of entity, entity id,
+//! year, purpose, index) and of nothing else: not of the threads, the chunking, the
+//! order in which mechanisms run, or which other draws are made. So results do not
+//! depend on threads, two scenarios run with one seed see the same shocks (common
+//! random numbers), a household's shocks do not depend on how many households there
+//! are, and adding, removing or skipping a draw in one mechanism changes no draw of
+//! any other.
 //!
-//! The key is hashed with the SplitMix64 finaliser and seeds a Xoshiro256++ generator
-//! (portable, fast, passes BigCrush). Draws come in a fixed order documented where they
-//! are made, and every draw is made whether or not a policy uses it, so that no draw's
-//! place in its stream depends on the policy. Only a stream's last draw may be left
-//! out when it is not used (a village's disaster loss when the hazard does not
-//! strike): nothing follows it, so every value drawn is the same either way.
+//! # The generator
+//!
+//! A draw's key is (seed, replication, kind, id, year), hashed once per entity and
+//! year into a [`Key`]; its purpose is a [`Purpose`], a 64-bit hash of a name such as
+//! `"health.ill"`. The pair selects a [`Stream`]: SplitMix64 (Steele, Lea and Flood,
+//! "Fast splittable pseudorandom number generators", OOPSLA 2014) started at
+//! `mix(key ^ purpose)`. Its word `i` is `mix(start + i * GAMMA)`, a function of the
+//! counter `i` alone, so SplitMix64 is a counter-based generator: no state but the
+//! counter, words computable in any order. SplitMix64 passes TestU01's BigCrush
+//! (the paper above; also Vigna's tests, which made it the seeder of the xoshiro
+//! family). Two streams overlap only if their starts differ by a small multiple of
+//! `GAMMA`, which for hashed starts has probability about `n * len / 2^64`.
+//!
+//! Every purpose has its stream to itself. A uniform takes its first word; a normal
+//! (a ziggurat) one word in 98.8% of draws and more in the rest; a gamma (by
+//! rejection) a variable number: the words one purpose takes move nothing else.
+//!
+//! # The same bits on every CPU
+//!
+//! The generator is integer arithmetic. Normals come from a ziggurat whose tables are
+//! computed at start-up, gammas by Marsaglia and Tsang's method, with `ln`, `exp` and
+//! `pow` from the pure-Rust `libm` crate rather than the platform's maths library
+//! (glibc picks FMA or non-FMA code at run time, and the two may differ in the last
+//! bit). [`math`] is what the model uses for every transcendental function.
 
-use rand::{Rng, SeedableRng};
-use rand_distr::{Distribution, StandardNormal};
-use rand_xoshiro::Xoshiro256PlusPlus;
-
-/// The generator of every stream.
-pub type Stream = Xoshiro256PlusPlus;
+use std::convert::Infallible;
 
 /// What a stream belongs to; part of its key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,27 +51,55 @@ pub enum Kind {
     CountyYear = 5,
     /// An industry program's county-wide draws in one year (id = hash of its name).
     ProgramYear = 6,
+    /// Draws of an experimental design (sensitivity, calibration), not of a simulation.
+    Design = 7,
 }
 
-/// SplitMix64's finaliser: a bijective 64-bit mixer.
+/// SplitMix64's increment, the golden ratio in 64 bits.
+const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// SplitMix64's output function of state `z - GAMMA`: a bijective 64-bit mixer.
 #[inline]
-pub fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+pub const fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(GAMMA);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
 
-/// The stream for (seed, replication, kind, id, year).
-#[inline]
-pub fn stream(seed: u64, replication: u32, kind: Kind, id: u64, year: u32) -> Stream {
-    Streams::new(seed, replication, kind).get(id, year)
+/// A stable 64-bit id for a name (FNV-1a), so that a program's or a hazard's draws do
+/// not depend on which others a scenario has.
+pub const fn name_id(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        h = (h ^ bytes[i] as u64).wrapping_mul(0x0000_0100_0000_01B3);
+        i += 1;
+    }
+    h
+}
+
+/// What a draw is for: the last part of its key. Each mechanism names its own, so a
+/// new draw is a new name and moves no other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Purpose(u64);
+
+impl Purpose {
+    /// The purpose called `name`, by convention `"mechanism.what"`.
+    pub const fn new(name: &str) -> Self {
+        Purpose(mix(name_id(name)))
+    }
+
+    /// The same purpose for one of several named items (a hazard, a program): the
+    /// item's draws do not depend on which other items exist.
+    pub const fn of(self, item: &str) -> Self {
+        Purpose(mix(self.0 ^ name_id(item)))
+    }
 }
 
 /// The streams of one kind of entity in one replication: the part of their key they
 /// share, hashed once, so that the hot loop hashes only the entity and the year.
-/// `Streams::new(seed, replication, kind).get(id, year)` is [`stream`]`(seed,
-/// replication, kind, id, year)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Streams(u64);
 
@@ -69,72 +112,322 @@ impl Streams {
         Streams(mix(h ^ kind as u64))
     }
 
-    /// The stream of entity `id` in `year`.
+    /// The key of entity `id` in `year`.
     #[inline]
-    pub fn get(self, id: u64, year: u32) -> Stream {
-        let h = mix(mix(self.0 ^ id) ^ u64::from(year));
-        Stream::seed_from_u64(h)
+    pub fn key(self, id: u64, year: u32) -> Key {
+        Key(mix(mix(self.0 ^ id) ^ u64::from(year)))
     }
 }
 
-/// A stable 64-bit id for a name (FNV-1a), so that a program's stream does not
-/// depend on which other programs a scenario has.
-pub fn name_id(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3)
-    })
+/// The key of (seed, replication, kind, id, year).
+#[inline]
+pub fn key(seed: u64, replication: u32, kind: Kind, id: u64, year: u32) -> Key {
+    Streams::new(seed, replication, kind).key(id, year)
+}
+
+/// One entity's draws in one year, before the purpose is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key(u64);
+
+impl Key {
+    /// The stream of draws for `purpose`.
+    #[inline]
+    pub fn stream(self, purpose: Purpose) -> Stream {
+        Stream {
+            start: mix(self.0 ^ purpose.0),
+            index: 0,
+        }
+    }
+
+    /// The uniform in [0, 1) for `purpose` (its stream's first word).
+    #[inline]
+    pub fn uniform(self, purpose: Purpose) -> f64 {
+        to_unit(self.stream(purpose).word(0))
+    }
+
+    /// The standard normal for `purpose` (from its stream's first words).
+    #[inline]
+    pub fn normal(self, purpose: Purpose) -> f64 {
+        normal(&mut self.stream(purpose))
+    }
+}
+
+/// A counter-based stream: word `i` is a pure function of the stream's key and `i`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stream {
+    start: u64,
+    index: u64,
+}
+
+impl Stream {
+    /// Word `i` of the stream, whatever has been drawn.
+    #[inline]
+    pub fn word(&self, i: u64) -> u64 {
+        mix(self.start.wrapping_add(i.wrapping_mul(GAMMA)))
+    }
+
+    /// The next word.
+    #[inline]
+    pub fn next_u64(&mut self) -> u64 {
+        let w = self.word(self.index);
+        self.index += 1;
+        w
+    }
+}
+
+/// A stream is a `rand` generator too, for callers who want `rand`'s distributions;
+/// the engine itself uses only the functions of this module.
+impl rand::TryRng for Stream {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok((self.next_u64() >> 32) as u32)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(self.next_u64())
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for chunk in dst.chunks_mut(8) {
+            let w = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&w[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+/// The stream for (seed, replication, kind, id, year, purpose).
+#[inline]
+pub fn stream(
+    seed: u64,
+    replication: u32,
+    kind: Kind,
+    id: u64,
+    year: u32,
+    purpose: Purpose,
+) -> Stream {
+    key(seed, replication, kind, id, year).stream(purpose)
+}
+
+/// A word's top 53 bits as a uniform in [0, 1).
+#[inline]
+fn to_unit(w: u64) -> f64 {
+    (w >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// A word's top 53 bits as a uniform in (0, 1), the midpoint of its bin.
+#[inline]
+fn to_open_unit(w: u64) -> f64 {
+    ((w >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
 }
 
 /// A uniform draw in [0, 1) with 53 random bits.
 #[inline]
-pub fn uniform(rng: &mut Stream) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+pub fn uniform(s: &mut Stream) -> f64 {
+    to_unit(s.next_u64())
 }
 
-/// A standard normal draw (ziggurat).
+/// The ziggurat's layers: `x[i]` the right edge of layer `i` (`x[0]` the base layer's
+/// width `V / f(R)`, `x[1] = R`, `x[128] = 0`) and `ratio[i] = x[i + 1] / x[i]`.
+struct Ziggurat {
+    x: [f64; ZIG_LAYERS + 1],
+    ratio: [f64; ZIG_LAYERS],
+}
+
+const ZIG_LAYERS: usize = 128;
+/// Start of the tail of a 128-layer ziggurat (Marsaglia and Tsang 2000).
+const ZIG_R: f64 = 3.442_619_855_899;
+/// Area of each layer.
+const ZIG_V: f64 = 9.912_563_035_262_17e-3;
+
+/// The layers, computed once with `libm` (so the same on every CPU).
+static ZIGGURAT: std::sync::LazyLock<Ziggurat> = std::sync::LazyLock::new(|| {
+    let density = |x: f64| math::exp(-0.5 * x * x);
+    let mut x = [0.0; ZIG_LAYERS + 1];
+    x[0] = ZIG_V / density(ZIG_R);
+    x[1] = ZIG_R;
+    for i in 2..ZIG_LAYERS {
+        x[i] = (-2.0 * math::ln(ZIG_V / x[i - 1] + density(x[i - 1]))).sqrt();
+    }
+    let mut ratio = [0.0; ZIG_LAYERS];
+    for i in 0..ZIG_LAYERS {
+        ratio[i] = x[i + 1] / x[i];
+    }
+    Ziggurat { x, ratio }
+});
+
+/// A standard normal draw: Marsaglia and Tsang's ziggurat ("The ziggurat method for
+/// generating random variables", J. Stat. Software 5(8), 2000) in Doornik's form
+/// (ZIGNOR, 2005), whose layer index and uniform come from separate bits of a word.
+/// One word in about 98.8% of draws, and no transcendental function in those.
 #[inline]
-pub fn normal(rng: &mut Stream) -> f64 {
-    StandardNormal.sample(rng)
+pub fn normal(s: &mut Stream) -> f64 {
+    let z = &*ZIGGURAT;
+    loop {
+        let w = s.next_u64();
+        let i = (w & 0x7f) as usize;
+        let u = 2.0 * to_unit(w) - 1.0;
+        if u.abs() < z.ratio[i] {
+            return u * z.x[i];
+        }
+        if i == 0 {
+            return normal_tail(s, u < 0.0);
+        }
+        let x = u * z.x[i];
+        let f0 = math::exp(-0.5 * (z.x[i] * z.x[i] - x * x));
+        let f1 = math::exp(-0.5 * (z.x[i + 1] * z.x[i + 1] - x * x));
+        if f1 + uniform(s) * (f0 - f1) < 1.0 {
+            return x;
+        }
+    }
+}
+
+/// The normal's tail beyond `ZIG_R` (Marsaglia 1964), negated if `negative`.
+#[cold]
+fn normal_tail(s: &mut Stream, negative: bool) -> f64 {
+    loop {
+        let x = math::ln(to_open_unit(s.next_u64())) / ZIG_R;
+        let y = math::ln(to_open_unit(s.next_u64()));
+        if -2.0 * y >= x * x {
+            return if negative { x - ZIG_R } else { ZIG_R - x };
+        }
+    }
+}
+
+/// A Gamma(shape, 1) draw by Marsaglia and Tsang's method ("A simple method for
+/// generating gamma variables", ACM TOMS 26(3), 2000), boosted by `u^(1/shape)`
+/// for shapes below one. Takes a variable number of words from `s`.
+pub fn gamma(s: &mut Stream, shape: f64) -> f64 {
+    if shape < 1.0 {
+        let boost = math::pow(to_open_unit(s.next_u64()), 1.0 / shape);
+        return gamma(s, shape + 1.0) * boost;
+    }
+    let d = shape - 1.0 / 3.0;
+    let c = 1.0 / (9.0 * d).sqrt();
+    loop {
+        let x = normal(s);
+        let v = 1.0 + c * x;
+        if v <= 0.0 {
+            continue;
+        }
+        let v = v * v * v;
+        let u = to_open_unit(s.next_u64());
+        let x2 = x * x;
+        if u < 1.0 - 0.0331 * x2 * x2 || math::ln(u) < 0.5 * x2 + d * (1.0 - v + math::ln(v)) {
+            return d * v;
+        }
+    }
+}
+
+/// Beta(mean, concentration), that is Beta(mean * c, (1 - mean) * c), from two gamma
+/// draws; shapes are floored at 0.001, and a mean at 0 or 1 is returned as is.
+pub fn beta(s: &mut Stream, mean: f64, concentration: f64) -> f64 {
+    if mean <= 0.0 {
+        return 0.0;
+    }
+    if mean >= 1.0 {
+        return 1.0;
+    }
+    let a = (mean * concentration).max(1e-3);
+    let b = ((1.0 - mean) * concentration).max(1e-3);
+    let x = gamma(s, a);
+    let y = gamma(s, b);
+    if x + y > 0.0 { x / (x + y) } else { mean }
+}
+
+/// The transcendental functions the model uses, from the pure-Rust `libm` so that
+/// every CPU gives the same bits (`f64::exp` and friends call the platform's library).
+/// `sqrt`, being exactly rounded by IEEE 754, stays the standard one.
+pub mod math {
+    /// `e^x`.
+    #[inline]
+    pub fn exp(x: f64) -> f64 {
+        libm::exp(x)
+    }
+
+    /// The natural logarithm.
+    #[inline]
+    pub fn ln(x: f64) -> f64 {
+        libm::log(x)
+    }
+
+    /// `x^y`.
+    #[inline]
+    pub fn pow(x: f64, y: f64) -> f64 {
+        libm::pow(x, y)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const P: Purpose = Purpose::new("test.draw");
+
     #[test]
-    fn streams_are_pure_functions_of_their_key() {
-        let mut s1 = stream(7, 0, Kind::HouseholdYear, 42, 3);
-        let mut s2 = stream(7, 0, Kind::HouseholdYear, 42, 3);
-        assert_eq!(s1.next_u64(), s2.next_u64());
-        let mut s3 = stream(7, 0, Kind::HouseholdYear, 42, 4);
-        let mut s4 = stream(7, 1, Kind::HouseholdYear, 42, 3);
-        let mut s5 = stream(8, 0, Kind::HouseholdYear, 42, 3);
-        let x = stream(7, 0, Kind::HouseholdYear, 42, 3).next_u64();
-        assert_ne!(x, s3.next_u64());
-        assert_ne!(x, s4.next_u64());
-        assert_ne!(x, s5.next_u64());
+    fn draws_are_pure_functions_of_their_key_and_purpose() {
+        let k = key(7, 0, Kind::HouseholdYear, 42, 3);
+        assert_eq!(
+            k.uniform(P),
+            key(7, 0, Kind::HouseholdYear, 42, 3).uniform(P)
+        );
+        let x = k.uniform(P);
+        for other in [
+            key(7, 0, Kind::HouseholdYear, 42, 4),
+            key(7, 1, Kind::HouseholdYear, 42, 3),
+            key(8, 0, Kind::HouseholdYear, 42, 3),
+            key(7, 0, Kind::HouseholdInit, 42, 3),
+            key(7, 0, Kind::HouseholdYear, 43, 3),
+        ] {
+            assert_ne!(x, other.uniform(P));
+        }
+        assert_ne!(x, k.uniform(Purpose::new("test.other")));
+        assert_ne!(
+            k.uniform(P.of("drought")),
+            k.uniform(P.of("hail")),
+            "items of one purpose draw apart"
+        );
     }
 
     #[test]
-    fn streams_hash_their_shared_key_once_and_give_the_same_stream() {
-        // The key chain as `stream` hashed it before the shared part was hoisted: a
-        // change here would change every output for a seed.
-        let chain = mix(mix(mix(mix(mix(7) ^ 1) ^ Kind::HouseholdYear as u64) ^ 42) ^ 3);
-        let mut expected = Stream::seed_from_u64(chain);
-        let streams = Streams::new(7, 1, Kind::HouseholdYear);
-        let mut got = streams.get(42, 3);
-        let mut direct = stream(7, 1, Kind::HouseholdYear, 42, 3);
-        for _ in 0..4 {
-            let x = expected.next_u64();
-            assert_eq!(got.next_u64(), x);
-            assert_eq!(direct.next_u64(), x);
+    fn a_stream_is_splitmix64_from_its_hashed_start() {
+        // The published SplitMix64 recurrence: state += GAMMA, output = finalise(state).
+        let k = key(11, 2, Kind::VillageYear, 5, 9);
+        let mut s = k.stream(P);
+        let mut state = s.start;
+        for i in 0..5 {
+            state = state.wrapping_add(GAMMA);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            assert_eq!(s.word(i), z, "word {i} by index");
+            assert_eq!(s.next_u64(), z, "word {i} in turn");
         }
-        assert_ne!(streams.get(43, 3).next_u64(), streams.get(42, 4).next_u64());
+        // SplitMix64 seeded with 1234567, as in Vigna's reference C code: its first
+        // output. Pins the mixer so a change to it cannot pass unnoticed.
+        let seeded = Stream {
+            start: 1_234_567,
+            index: 0,
+        };
+        assert_eq!(seeded.word(0), 6_457_827_717_110_365_317);
+    }
+
+    #[test]
+    fn drawing_more_of_one_purpose_moves_no_other() {
+        let k = key(3, 0, Kind::HouseholdYear, 1, 1);
+        let before = k.uniform(Purpose::new("b"));
+        let mut a = k.stream(Purpose::new("a"));
+        for _ in 0..100 {
+            gamma(&mut a, 0.3);
+        }
+        assert_eq!(k.uniform(Purpose::new("b")), before);
     }
 
     #[test]
     fn uniform_is_in_unit_interval_with_right_mean() {
-        let mut s = stream(1, 0, Kind::CountyYear, 0, 0);
+        let mut s = stream(1, 0, Kind::CountyYear, 0, 0, P);
         let n = 100_000;
         let mut sum = 0.0;
         for _ in 0..n {
@@ -145,5 +438,97 @@ mod tests {
         let mean = sum / n as f64;
         // sd of the mean is 1/sqrt(12 n) ~ 0.0009
         assert!((mean - 0.5).abs() < 0.004, "{mean}");
+    }
+
+    #[test]
+    fn normals_have_the_moments_of_a_standard_normal() {
+        let mut s = stream(2, 0, Kind::CountyYear, 0, 0, P);
+        let n = 200_000;
+        let (mut m1, mut m2, mut m4, mut tail) = (0.0, 0.0, 0.0, 0);
+        for _ in 0..n {
+            let x = normal(&mut s);
+            m1 += x;
+            m2 += x * x;
+            m4 += x * x * x * x;
+            tail += usize::from(x.abs() > 1.959_963_984_540_054);
+        }
+        let nf = n as f64;
+        assert!((m1 / nf).abs() < 0.01, "mean {}", m1 / nf);
+        assert!((m2 / nf - 1.0).abs() < 0.015, "variance {}", m2 / nf);
+        assert!((m4 / nf - 3.0).abs() < 0.1, "fourth moment {}", m4 / nf);
+        // 5% beyond +-1.96: sd of the share is 0.0005.
+        assert!((tail as f64 / nf - 0.05).abs() < 0.002, "tails {tail}");
+        // The distribution function at points through the layers, the wedges and
+        // the tail beyond R = 3.44 (n = 2M; sd of a share is at most 0.00035).
+        let mut s = stream(3, 0, Kind::CountyYear, 0, 0, P);
+        let n = 2_000_000;
+        let xs: Vec<f64> = (0..n).map(|_| normal(&mut s)).collect();
+        for (x, cdf) in [
+            (-3.5, 2.326_290_790_355_25e-4),
+            (-2.0, 0.022_750_131_948_179_2),
+            (-1.0, 0.158_655_253_931_457),
+            (-0.3, 0.382_088_577_811_047),
+            (0.0, 0.5),
+            (0.7, 0.758_036_347_776_927),
+            (1.5, 0.933_192_798_731_142),
+            (3.0, 0.998_650_101_968_37),
+            (3.6, 0.999_840_882_203_91),
+        ] {
+            let share = xs.iter().filter(|v| **v < x).count() as f64 / n as f64;
+            let sd = (cdf * (1.0 - cdf) / n as f64).sqrt();
+            assert!(
+                (share - cdf).abs() < 5.0 * sd,
+                "P(X < {x}) = {share}, not {cdf}"
+            );
+        }
+    }
+
+    #[test]
+    fn gamma_and_beta_agree_with_rand_distr() {
+        use rand_distr::{Distribution, Gamma};
+        // Same shapes, independent implementations: means and variances agree within
+        // Monte Carlo error (n = 100k; sd of a mean is sqrt(var / n)).
+        let n = 100_000;
+        for shape in [0.05, 0.4, 1.0, 2.5, 30.0] {
+            let mut s = stream(4, 0, Kind::CountyYear, 0, 0, P.of(&shape.to_string()));
+            let ours: Vec<f64> = (0..n).map(|_| gamma(&mut s, shape)).collect();
+            let mut r = stream(5, 0, Kind::CountyYear, 0, 0, P);
+            let g = Gamma::new(shape, 1.0).unwrap();
+            let theirs: Vec<f64> = (0..n).map(|_| g.sample(&mut r)).collect();
+            let moments = |v: &[f64]| {
+                let m = v.iter().sum::<f64>() / n as f64;
+                (m, v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n as f64)
+            };
+            let ((m, var), (m2, var2)) = (moments(&ours), moments(&theirs));
+            let se = (2.0 * shape / n as f64).sqrt();
+            assert!((m - shape).abs() < 5.0 * se, "shape {shape}: mean {m}");
+            assert!(
+                (m - m2).abs() < 7.0 * se,
+                "shape {shape}: {m} vs rand_distr {m2}"
+            );
+            assert!(
+                (var - var2).abs() < 0.1 * shape,
+                "shape {shape}: variance {var} vs rand_distr {var2}"
+            );
+            assert!(ours.iter().all(|x| *x >= 0.0 && x.is_finite()));
+        }
+        let mut s = stream(6, 0, Kind::CountyYear, 0, 0, P);
+        let (mean, c) = (0.3, 4.0);
+        let draws: Vec<f64> = (0..n).map(|_| beta(&mut s, mean, c)).collect();
+        let m = draws.iter().sum::<f64>() / n as f64;
+        let var = draws.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n as f64;
+        assert!((m - mean).abs() < 0.003, "beta mean {m}");
+        assert!(
+            (var - mean * (1.0 - mean) / (c + 1.0)).abs() < 0.002,
+            "beta var {var}"
+        );
+        assert!(draws.iter().all(|x| (0.0..=1.0).contains(x)));
+    }
+
+    #[test]
+    fn math_is_libm() {
+        assert_eq!(math::exp(1.0), libm::exp(1.0));
+        assert!((math::ln(math::exp(2.5)) - 2.5).abs() < 1e-15);
+        assert_eq!(math::pow(2.0, 10.0), 1024.0);
     }
 }

@@ -100,7 +100,7 @@ def replication(p, n, rng):
     """One replication; returns the yearly return rates of the recorded years."""
     h = synthesise(p, n, rng)
     sim, inc, sh = p["simulation"], p["income"], p["shocks"]
-    ill, drought, income_shocks = sh["illness"], sh["drought"], sh["income"]
+    ill, drought, income_shocks = sh["illness"], sh["hazards"]["drought"], sh["income"]
     mon = p["policy"]["monitoring"]
     reg = p["policy"]["register"]
     dib = p["policy"]["social_security"]["dibao"]

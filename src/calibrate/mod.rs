@@ -159,6 +159,15 @@ impl Target {
         self.miss(simulated).abs() <= 1.0
     }
 
+    /// Whether the target's band, value +- tolerance, meets the simulated 95% interval:
+    /// the model cannot be told from one that meets the target at this number of
+    /// replications. A point estimate near an edge of the band falls on either side
+    /// from seed to seed; this verdict does not.
+    pub fn within_error(&self, simulated: &Simulated) -> bool {
+        let (low, high) = simulated.ci;
+        high >= self.value - self.tolerance && low <= self.value + self.tolerance
+    }
+
     fn error(&self, field: &str, value: impl ToString, rule: &str) -> ScenarioError {
         ScenarioError::OutOfRange {
             at: Origin::flag("the targets file"),

@@ -26,10 +26,9 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::metrics::{PanelTally, YearTally};
-use crate::model::{
-    self, CountyYear, Draws, HAZARD_NAMES, HAZARDS, VillageYear, YearContext, YearRecord,
-};
+use crate::model::{self, CountyYear, Draws, Hits, VillageYear, YearContext, YearRecord};
 use crate::population::{self, Group, Household, Village};
+use crate::rng::math;
 use crate::scenario::households::HouseholdRow;
 use crate::scenario::{self, Origin, ScenarioError, Source};
 
@@ -324,21 +323,27 @@ pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
     let sh = &case.shocks;
     let mut village = VillageYear::default();
     for (name, loss) in &sh.disasters {
-        let k = HAZARD_NAMES.iter().position(|n| n == name).ok_or_else(|| {
-            ScenarioError::OutOfRange {
-                at: Origin::flag(source_name),
-                key: format!("shocks.disasters.{name}"),
-                value: loss.to_string(),
-                rule: format!("the hazards are {}", HAZARD_NAMES.join(", ")),
-            }
-        })?;
+        let k = p
+            .shocks
+            .hazards
+            .keys()
+            .position(|n| n == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = p.shocks.hazards.keys().map(String::as_str).collect();
+                ScenarioError::OutOfRange {
+                    at: Origin::flag(source_name),
+                    key: format!("shocks.disasters.{name}"),
+                    value: loss.to_string(),
+                    rule: format!("the hazards are {}", names.join(", ")),
+                }
+            })?;
         village.loss[k] = *loss;
     }
     let ill = &p.shocks.illness;
     let g = 1.0;
     let ill_cost =
         if sh.ill && ill.cost_median.get() > 0.0 && ill.cost_sigma > 0.0 && sh.illness_cost > 0.0 {
-            (sh.illness_cost / (ill.cost_median.get() * g)).ln() / ill.cost_sigma
+            math::ln(sh.illness_cost / (ill.cost_median.get() * g)) / ill.cost_sigma
         } else {
             0.0
         };
@@ -359,7 +364,8 @@ pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
         ill: yes(sh.ill),
         ill_labour: yes(sh.labour_lost),
         ill_chronic: yes(sh.became_chronic),
-        hit: [0.0; HAZARDS],
+        // Every hazard that strikes the village hits the household's plots.
+        hits: Hits::Fixed(0.0),
         // Keep every held job unless jobs collapse; find one for each idle unit if asked.
         employ: if sh.job_shock { 0.0 } else { NEVER },
         find: if sh.jobs_found { NEVER } else { 0.0 },

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::YearTally;
-use crate::model::{HAZARD_NAMES, YearRecord};
+use crate::model::{YearRecord, hazard_names};
 use crate::population::Household;
 use crate::runner::{Silent, Simulation};
 use crate::scenario::{AddedEvent, Scenario, ScenarioError, Source};
@@ -215,7 +215,7 @@ const CONTROLS: [Spec; 14] = [
         "slider",
         "Chance of a severe drought in a dry mountain village in a year.",
         [0.0, 1.0, 0.01],
-        Target::Key("shocks.drought.probability_dry"),
+        Target::Key("shocks.hazards.drought.probability_dry"),
     ),
     (
         "job_loss",
@@ -418,7 +418,7 @@ pub struct VillageView {
     /// Dry mountain terrain.
     pub dry: bool,
     /// Hazards that hit some of its households last year.
-    pub hazards: Vec<&'static str>,
+    pub hazards: Vec<String>,
 }
 
 /// A household's story for the page: the narrative `povsim trace` prints, and its
@@ -543,8 +543,8 @@ fn one_off(start: &Scenario, e: &OneOff) -> Result<AddedEvent, ClassroomError> {
     };
     let set = match e.kind.as_str() {
         "drought" => vec![
-            "shocks.drought.enabled=true".into(),
-            "shocks.drought.probability_dry=1.0".into(),
+            "shocks.hazards.drought.enabled=true".into(),
+            "shocks.hazards.drought.probability_dry=1.0".into(),
         ],
         "job_loss" => vec![
             "shocks.job_loss.enabled=true".into(),
@@ -678,11 +678,14 @@ impl Session {
             })
             .collect();
         for (v, year) in villages.iter_mut().zip(sim.village_years()) {
-            v.hazards = HAZARD_NAMES
-                .iter()
+            v.hazards = s
+                .params
+                .shocks
+                .hazards
+                .keys()
                 .zip(year.loss)
                 .filter(|(_, loss)| *loss > 0.0)
-                .map(|(n, _)| *n)
+                .map(|(n, _)| n.clone())
                 .collect();
         }
         let households = sim
@@ -759,13 +762,11 @@ fn story_of(s: &Scenario, arm: &Arm, id: u64) -> Story {
             .map(|y| {
                 let r = &y.record;
                 let mut events = Vec::new();
-                for (k, name) in HAZARD_NAMES.iter().enumerate() {
-                    if r.hazards & (1 << k) != 0 {
-                        events.push(format!(
-                            "{name}: farm output -{:.0}%",
-                            r.farm_loss_share * 100.0
-                        ));
-                    }
+                for name in hazard_names(&s.params, r.hazards) {
+                    events.push(format!(
+                        "{name}: farm output -{:.0}%",
+                        r.farm_loss_share * 100.0
+                    ));
                 }
                 if r.ill {
                     events.push(format!(
@@ -868,7 +869,7 @@ mod tests {
             let dry: Vec<_> = v.villages.iter().filter(|v| v.dry).collect();
             let hit = dry
                 .iter()
-                .filter(|v| v.hazards.contains(&"drought"))
+                .filter(|v| v.hazards.iter().any(|h| h == "drought"))
                 .count();
             (hit, dry.len())
         };

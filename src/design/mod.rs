@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::rng::{self, Kind, Stream};
+use crate::rng::{self, Kind, Purpose, Stream};
 use crate::stats;
 
 /// A factor's distribution.
@@ -171,8 +171,9 @@ pub fn normal_quantile(p: f64) -> f64 {
     Normal::standard().inverse_cdf(p.clamp(1e-15, 1.0 - 1e-15))
 }
 
-fn design_stream(seed: u64, purpose: u64) -> Stream {
-    rng::stream(seed, 0, Kind::CountyYear, 0xD351_6E00 ^ purpose, 0)
+/// The stream of one kind of design (`which`) for `seed`.
+fn design_stream(seed: u64, which: u64) -> Stream {
+    rng::stream(seed, 0, Kind::Design, which, 0, Purpose::new("design"))
 }
 
 /// Latin hypercube sample of `n` points in `k` dimensions: in every dimension each of

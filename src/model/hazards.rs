@@ -1,36 +1,54 @@
 //! Village-wide natural hazards (MODEL.md 2.3): each village's disasters of the year,
 //! and the plots and livestock of its households they hit.
+//!
+//! Hazards are data: `[shocks.hazards.NAME]` tables, in name order. Every draw of a
+//! hazard is keyed by its name, so adding or removing one changes no other draw.
 
 use super::{Draws, YearContext, YearRecord, stream_year};
-use crate::population::{self, Household, Village};
-use crate::rng::{self, Kind};
+use crate::population::{Household, Village};
+use crate::rng::{self, Kind, Purpose};
 use crate::scenario::Params;
 use crate::scenario::params::Hazard;
 
-/// Number of natural hazards, in the order drought, hail, frost, sandstorm.
-pub const HAZARDS: usize = 4;
-/// Hazard names, in order.
-pub const HAZARD_NAMES: [&str; HAZARDS] = ["drought", "hail", "frost", "sandstorm"];
+/// The most hazards a scenario may have (a household's record keeps one bit each).
+pub const MAX_HAZARDS: usize = 8;
 
-/// The hazards of a parameter set, in order.
-pub fn hazards(p: &Params) -> [&Hazard; HAZARDS] {
-    [
-        &p.shocks.drought,
-        &p.shocks.hail,
-        &p.shocks.frost,
-        &p.shocks.sandstorm,
-    ]
+/// Whether a hazard strikes a village this year (one uniform per village and hazard).
+const STRIKE: Purpose = Purpose::new("hazards.strike");
+/// The village's loss share when it strikes (a Beta, drawn only then).
+const LOSS: Purpose = Purpose::new("hazards.loss");
+/// Whether a struck village's hazard hits a household's plots.
+pub(super) const HIT: Purpose = Purpose::new("hazards.hit");
+
+/// A scenario's hazards in their order (bit `k` of [`YearRecord::hazards`]), each with
+/// its name and the purpose of its household hit draw.
+pub fn hazards(p: &Params) -> Vec<(&str, &Hazard, Purpose)> {
+    p.shocks
+        .hazards
+        .iter()
+        .map(|(name, h)| (name.as_str(), h, HIT.of(name)))
+        .collect()
+}
+
+/// The names of the hazards whose bits are set in `bits`, in order.
+pub fn hazard_names(p: &Params, bits: u8) -> impl Iterator<Item = &str> {
+    p.shocks
+        .hazards
+        .keys()
+        .enumerate()
+        .filter(move |(k, _)| bits & (1 << k) != 0)
+        .map(|(_, name)| name.as_str())
 }
 
 /// A village's disasters in one year.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct VillageYear {
-    /// Share of farm output lost by hit households, per hazard (0 if it did not strike).
-    pub loss: [f64; HAZARDS],
+    /// Share of farm output lost by hit households, per hazard in order (0 if it did
+    /// not strike).
+    pub loss: [f64; MAX_HAZARDS],
 }
 
-/// Draw each village's disasters for year index `t`. Each hazard of each village has
-/// its own stream, so changing one hazard leaves the others' draws unchanged.
+/// Draw each village's disasters for year index `t`.
 pub fn village_years(
     p: &Params,
     replication: u32,
@@ -38,26 +56,27 @@ pub fn village_years(
     terrain: &[Village],
 ) -> Vec<VillageYear> {
     let year = stream_year(p, t);
-    let hz = hazards(p);
+    let streams = rng::Streams::new(p.simulation.seed, replication, Kind::VillageYear);
+    let hz: Vec<(&Hazard, Purpose, Purpose)> = p
+        .shocks
+        .hazards
+        .iter()
+        .map(|(name, h)| (h, STRIKE.of(name), LOSS.of(name)))
+        .collect();
     terrain
         .iter()
         .enumerate()
         .map(|(v, village)| {
+            let key = streams.key(v as u64, year);
             let mut out = VillageYear::default();
-            for (k, h) in hz.iter().enumerate() {
-                let id = (v as u64) * HAZARDS as u64 + k as u64;
-                let mut s =
-                    rng::stream(p.simulation.seed, replication, Kind::VillageYear, id, year);
-                let u = rng::uniform(&mut s);
+            for (k, (h, strike, loss)) in hz.iter().enumerate() {
                 let (prob, mean) = if village.dry {
                     (h.probability_dry.get(), h.loss_mean_dry.get())
                 } else {
                     (h.probability_irrigated.get(), h.loss_mean_irrigated.get())
                 };
-                // The loss is the stream's last draw, so it is drawn only when the
-                // hazard strikes: the same value as if always drawn, for less work.
-                if h.enabled && u < prob {
-                    out.loss[k] = population::beta(&mut s, mean, h.loss_concentration);
+                if h.enabled && key.uniform(*strike) < prob {
+                    out.loss[k] = rng::beta(&mut key.stream(*loss), mean, h.loss_concentration);
                 }
             }
             out
@@ -73,15 +92,15 @@ pub(super) fn strike(
     ctx: &YearContext<'_>,
     d: &Draws,
 ) -> (f64, f64) {
-    let p = ctx.p;
-    let village = ctx.villages[h.village as usize];
-    let spread = p.shocks.disaster_spread;
+    let village = &ctx.villages[h.village as usize];
+    let spread = ctx.p.shocks.disaster_spread;
     let mut keep_farm = 1.0;
     let mut keep_livestock = 1.0;
-    for (k, hz) in hazards(p).iter().enumerate() {
-        if village.loss[k] > 0.0 && d.hit[k] < hz.affected_share.get() {
-            let loss =
-                (village.loss[k] * (spread * d.spread - spread * spread / 2.0).exp()).min(1.0);
+    for (k, (_, hz, hit)) in ctx.hazards.iter().enumerate() {
+        if village.loss[k] > 0.0 && d.hit(*hit) < hz.affected_share.get() {
+            let loss = (village.loss[k]
+                * rng::math::exp(spread * d.spread - spread * spread / 2.0))
+            .min(1.0);
             keep_farm *= 1.0 - loss;
             keep_livestock *= 1.0 - hz.livestock_loss.get();
             r.hazards |= 1 << k;

@@ -4,6 +4,7 @@
 use super::{Draws, YearContext, YearRecord};
 use crate::policy::{self, HealthCover};
 use crate::population::Household;
+use crate::rng::math;
 
 /// The year's illness: whether a member falls seriously ill, what it costs, whether it
 /// takes a worker out, and the chronic illnesses' bills.
@@ -26,7 +27,7 @@ pub(super) fn fall_ill(h: &mut Household, r: &mut YearRecord, ctx: &YearContext<
             r.labour_lost = true;
         }
         if r.ill {
-            r.illness_cost = ill.cost_median.get() * g * (ill.cost_sigma * d.ill_cost).exp();
+            r.illness_cost = ill.cost_median.get() * g * math::exp(ill.cost_sigma * d.ill_cost);
             if d.ill_labour < ill.labour_loss_probability.get() {
                 r.labour_lost = true;
                 h.sick_years = ill.labour_loss_years.saturating_sub(1).min(255) as u8;

@@ -4,6 +4,7 @@
 
 use super::{Draws, YearContext, YearRecord};
 use crate::population::{self, Household};
+use crate::rng::math;
 
 /// Earn the year's farm, livestock and wage income and other transfers, keeping
 /// `keep_farm` of farm output and `keep_livestock` of livestock returns; returns the
@@ -28,7 +29,7 @@ pub(super) fn earn(
         0.0
     };
     let multiplier =
-        (f64::from(h.alpha) + f64::from(h.u) + transitory - ctx.variance_correction).exp();
+        math::exp(f64::from(h.alpha) + f64::from(h.u) + transitory - ctx.variance_correction);
     let irrigated = h.irrigated.get();
     let per_mu = irrigated * inc.farm_net_per_mu_irrigated.get()
         + (1.0 - irrigated) * inc.farm_net_per_mu_dry.get();
@@ -87,7 +88,7 @@ pub(super) fn earn(
         f64::from(r.employed)
             * inc.wage_mean.get()
             * g
-            * (ws * d.wage - ws * ws / 2.0).exp()
+            * math::exp(ws * d.wage - ws * ws / 2.0)
             * multiplier
     } else {
         0.0

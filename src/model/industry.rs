@@ -4,6 +4,7 @@
 use super::{Draws, YearContext, YearRecord};
 use crate::metrics::{Program, YearTally};
 use crate::population::Household;
+use crate::rng::math;
 
 /// The year's income from the programs the household is in.
 pub(super) fn earn(h: &Household, r: &mut YearRecord, ctx: &YearContext<'_>, d: &Draws) {
@@ -15,7 +16,7 @@ pub(super) fn earn(h: &Household, r: &mut YearRecord, ctx: &YearContext<'_>, d: 
             let s = prog.income_sigma;
             let mut income = prog.income_mean.get()
                 * g
-                * (s * d.program - s * s / 2.0).exp()
+                * math::exp(s * d.program - s * s / 2.0)
                 * (1.0
                     + prog.motivation_effect
                         * (h.m.get() - p.population.motivation_reference.get()));

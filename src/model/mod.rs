@@ -27,7 +27,7 @@ mod safety_net;
 mod settlement;
 mod status;
 
-pub use hazards::{HAZARD_NAMES, HAZARDS, VillageYear, hazards, village_years};
+pub use hazards::{MAX_HAZARDS, VillageYear, hazard_names, hazards, village_years};
 pub use monitoring::{budget, package_share};
 pub use panel::{close_panel, start_recording};
 pub use settlement::{Settlement, settle};
@@ -35,7 +35,7 @@ pub use settlement::{Settlement, settle};
 use crate::metrics::{Cause, PanelTally, RiskGroup, YearTally};
 use crate::policy::{self, EffectiveMonitoring, Package};
 use crate::population::{self, Half, Household, Village};
-use crate::rng::{self, Kind, Stream};
+use crate::rng::{self, Key, Kind, Purpose, math};
 use crate::scenario::Params;
 
 /// County-wide draws of one year.
@@ -88,6 +88,8 @@ pub struct YearContext<'a> {
     pub panel_observed: bool,
     /// The households' yearly streams in this replication.
     pub household_streams: rng::Streams,
+    /// The hazards in their order, with the purpose of each one's household hit draw.
+    pub hazards: Vec<(&'a str, &'a crate::scenario::params::Hazard, Purpose)>,
 }
 
 /// Stream year for year index `t` (burn-in years come first).
@@ -108,7 +110,7 @@ impl<'a> YearContext<'a> {
         county: CountyYear,
     ) -> Self {
         let tf = f64::from(t);
-        let z = p.poverty_line.base * (1.0 + p.poverty_line.annual_growth).powf(tf);
+        let z = p.poverty_line.base * math::pow(1.0 + p.poverty_line.annual_growth, tf);
         let inc = &p.shocks.income;
         let shock_var = if inc.enabled {
             inc.persistent_sd.powi(2) / (1.0 - inc.rho * inc.rho) + inc.transitory_sd.powi(2)
@@ -125,11 +127,11 @@ impl<'a> YearContext<'a> {
             p,
             replication,
             t,
-            growth: (1.0 + p.income.nominal_growth).powf(tf),
+            growth: math::pow(1.0 + p.income.nominal_growth, tf),
             z,
             tau: p.policy.monitoring.threshold_ratio * z,
             dibao_standard: p.policy.social_security.dibao.standard.get()
-                * (1.0 + p.policy.social_security.dibao.standard_growth).powf(tf),
+                * math::pow(1.0 + p.policy.social_security.dibao.standard_growth, tf),
             county,
             terrain,
             villages,
@@ -145,6 +147,7 @@ impl<'a> YearContext<'a> {
                 replication,
                 Kind::HouseholdYear,
             ),
+            hazards: hazards(p),
         }
     }
 
@@ -172,21 +175,16 @@ impl<'a> YearContext<'a> {
 
 /// Draw the county's shocks for year index `t`.
 pub fn county_year(p: &Params, replication: u32, t: i32) -> CountyYear {
+    const PRICE: Purpose = Purpose::new("county.price");
+    const JOBS: Purpose = Purpose::new("county.job_shock");
+    const FAILURE: Purpose = Purpose::new("industry.failure");
     let year = stream_year(p, t);
-    let mut s = rng::stream(p.simulation.seed, replication, Kind::CountyYear, 0, year);
-    let n_price = rng::normal(&mut s);
-    let u_job = rng::uniform(&mut s);
+    let county = rng::key(p.simulation.seed, replication, Kind::CountyYear, 0, year);
+    let programs = rng::Streams::new(p.simulation.seed, replication, Kind::ProgramYear);
     let mut failed = 0u16;
     let ind = &p.policy.industry;
     for (i, (name, prog)) in ind.programs.iter().enumerate() {
-        let mut ps = rng::stream(
-            p.simulation.seed,
-            replication,
-            Kind::ProgramYear,
-            rng::name_id(name),
-            year,
-        );
-        let u = rng::uniform(&mut ps);
+        let u = programs.key(rng::name_id(name), year).uniform(FAILURE);
         if u < prog.failure_probability.get() * (1.0 - ind.risk_sharing.get()) {
             failed |= 1 << i;
         }
@@ -194,20 +192,20 @@ pub fn county_year(p: &Params, replication: u32, t: i32) -> CountyYear {
     let sd = p.shocks.price.sd;
     CountyYear {
         price: if p.shocks.price.enabled {
-            (sd * n_price - sd * sd / 2.0).exp()
+            math::exp(sd * county.normal(PRICE) - sd * sd / 2.0)
         } else {
             1.0
         },
-        job_shock: p.shocks.job_loss.enabled && u_job < p.shocks.job_loss.probability.get(),
+        job_shock: p.shocks.job_loss.enabled
+            && county.uniform(JOBS) < p.shocks.job_loss.probability.get(),
         failed,
     }
 }
 
-/// A household's random draws for one year, all made whatever the policy, in this
-/// order: retirement, labour entry, illness, illness labour loss, chronic onset, four
-/// hazard hits, keeping jobs, finding jobs, detection, dibao, training, program exit (uniforms); then
-/// illness cost, disaster spread, persistent shock, transitory shock, wage, program
-/// income (standard normals).
+/// A household's random draws for one year. Each is keyed by its purpose (named
+/// after the mechanism that uses it), so it is the same whatever else is drawn; all
+/// but the hazard hits are drawn up front, the hits when a hazard strikes the
+/// household's village. Rule cases (`povsim check`) give fixed values instead.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Draws {
     /// Retirement of a labour unit.
@@ -221,7 +219,7 @@ pub struct Draws {
     /// Illness becomes chronic.
     pub ill_chronic: f64,
     /// Plots hit by each hazard.
-    pub hit: [f64; HAZARDS],
+    pub hits: Hits,
     /// Keeping held jobs (one uniform inverts the binomial).
     pub employ: f64,
     /// Finding jobs for idle units.
@@ -234,56 +232,131 @@ pub struct Draws {
     pub train: f64,
     /// Leaving a failed program.
     pub program_exit: f64,
-    /// Illness cost.
+    /// Illness cost (standard normal).
     pub ill_cost: f64,
-    /// Idiosyncratic disaster loss.
+    /// Idiosyncratic disaster loss (standard normal).
     pub spread: f64,
-    /// Persistent income innovation.
+    /// Persistent income innovation (standard normal).
     pub persistent: f64,
-    /// Transitory income shock.
+    /// Transitory income shock (standard normal).
     pub transitory: f64,
-    /// Wage level.
+    /// Wage level (standard normal).
     pub wage: f64,
-    /// Program income.
+    /// Program income (standard normal).
     pub program: f64,
+}
+
+/// The uniforms that decide which hazards hit a household's plots.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Hits {
+    /// Drawn from the household's key, one per hazard (keyed by the hazard's name).
+    Keyed(Key),
+    /// The same value for every hazard (rule cases).
+    Fixed(f64),
+}
+
+impl Default for Hits {
+    fn default() -> Self {
+        Hits::Fixed(0.0)
+    }
+}
+
+/// The purposes of a household's yearly draws.
+pub mod purposes {
+    use crate::rng::Purpose;
+
+    /// Retirement of a labour unit.
+    pub const RETIRE: Purpose = Purpose::new("demography.retire");
+    /// A member entering working age.
+    pub const ENTRY: Purpose = Purpose::new("demography.entry");
+    /// Serious illness.
+    pub const ILL: Purpose = Purpose::new("health.ill");
+    /// Illness takes a labour unit out of work.
+    pub const ILL_LABOUR: Purpose = Purpose::new("health.labour_loss");
+    /// Illness becomes chronic.
+    pub const ILL_CHRONIC: Purpose = Purpose::new("health.chronic_onset");
+    /// Illness cost.
+    pub const ILL_COST: Purpose = Purpose::new("health.cost");
+    /// Keeping held jobs.
+    pub const EMPLOY: Purpose = Purpose::new("income.keep_jobs");
+    /// Finding jobs.
+    pub const FIND: Purpose = Purpose::new("income.find_jobs");
+    /// Persistent income innovation.
+    pub const PERSISTENT: Purpose = Purpose::new("income.persistent");
+    /// Transitory income shock.
+    pub const TRANSITORY: Purpose = Purpose::new("income.transitory");
+    /// Wage level.
+    pub const WAGE: Purpose = Purpose::new("income.wage");
+    /// Detection by monitoring.
+    pub const DETECT: Purpose = Purpose::new("monitoring.detect");
+    /// Dibao enrolment.
+    pub const DIBAO: Purpose = Purpose::new("safety_net.dibao");
+    /// Skills training.
+    pub const TRAIN: Purpose = Purpose::new("motivation.training");
+    /// Leaving a failed program.
+    pub const PROGRAM_EXIT: Purpose = Purpose::new("industry.exit");
+    /// Program income.
+    pub const PROGRAM: Purpose = Purpose::new("industry.income");
+    /// Idiosyncratic disaster loss.
+    pub const SPREAD: Purpose = Purpose::new("hazards.spread");
+
+    /// Every purpose above with its name, for tests and documentation.
+    pub const ALL: [(&str, Purpose); 17] = [
+        ("demography.retire", RETIRE),
+        ("demography.entry", ENTRY),
+        ("health.ill", ILL),
+        ("health.labour_loss", ILL_LABOUR),
+        ("health.chronic_onset", ILL_CHRONIC),
+        ("health.cost", ILL_COST),
+        ("income.keep_jobs", EMPLOY),
+        ("income.find_jobs", FIND),
+        ("income.persistent", PERSISTENT),
+        ("income.transitory", TRANSITORY),
+        ("income.wage", WAGE),
+        ("monitoring.detect", DETECT),
+        ("safety_net.dibao", DIBAO),
+        ("motivation.training", TRAIN),
+        ("industry.exit", PROGRAM_EXIT),
+        ("industry.income", PROGRAM),
+        ("hazards.spread", SPREAD),
+    ];
 }
 
 impl Draws {
     /// Draw household `id`'s year of `ctx`.
+    #[inline]
     pub fn new(ctx: &YearContext<'_>, id: u64) -> Self {
-        let mut s: Stream = ctx.household_streams.get(id, stream_year(ctx.p, ctx.t));
-        let mut u = || rng::uniform(&mut s);
-        let retire = u();
-        let entry = u();
-        let ill = u();
-        let ill_labour = u();
-        let ill_chronic = u();
-        let hit = [u(), u(), u(), u()];
-        let employ = u();
-        let find = u();
-        let detect = u();
-        let dibao = u();
-        let train = u();
-        let program_exit = u();
+        use purposes::*;
+        let k = ctx.household_streams.key(id, stream_year(ctx.p, ctx.t));
         Draws {
-            retire,
-            entry,
-            ill,
-            ill_labour,
-            ill_chronic,
-            hit,
-            employ,
-            find,
-            detect,
-            dibao,
-            train,
-            program_exit,
-            ill_cost: rng::normal(&mut s),
-            spread: rng::normal(&mut s),
-            persistent: rng::normal(&mut s),
-            transitory: rng::normal(&mut s),
-            wage: rng::normal(&mut s),
-            program: rng::normal(&mut s),
+            retire: k.uniform(RETIRE),
+            entry: k.uniform(ENTRY),
+            ill: k.uniform(ILL),
+            ill_labour: k.uniform(ILL_LABOUR),
+            ill_chronic: k.uniform(ILL_CHRONIC),
+            hits: Hits::Keyed(k),
+            employ: k.uniform(EMPLOY),
+            find: k.uniform(FIND),
+            detect: k.uniform(DETECT),
+            dibao: k.uniform(DIBAO),
+            train: k.uniform(TRAIN),
+            program_exit: k.uniform(PROGRAM_EXIT),
+            ill_cost: k.normal(ILL_COST),
+            spread: k.normal(SPREAD),
+            persistent: k.normal(PERSISTENT),
+            transitory: k.normal(TRANSITORY),
+            wage: k.normal(WAGE),
+            program: k.normal(PROGRAM),
+        }
+    }
+
+    /// The uniform that decides whether the hazard whose hit purpose is `hit` hits
+    /// the household's plots.
+    #[inline]
+    pub fn hit(&self, hit: Purpose) -> f64 {
+        match self.hits {
+            Hits::Keyed(k) => k.uniform(hit),
+            Hits::Fixed(u) => u,
         }
     }
 }
@@ -541,30 +614,35 @@ mod tests {
     fn a_likelier_hazard_strikes_the_same_villages_with_the_same_losses_and_more() {
         let load = |prob: f64| {
             Source::new(None)
-                .flag("shocks.hail.probability_dry", prob, "test")
-                .flag("shocks.hail.probability_irrigated", prob, "test")
+                .flag("shocks.hazards.hail.probability_dry", prob, "test")
+                .flag("shocks.hazards.hail.probability_irrigated", prob, "test")
                 .load()
                 .unwrap()
                 .params
         };
         let (rare, common) = (load(0.1), load(0.6));
+        let hail = rare
+            .shocks
+            .hazards
+            .keys()
+            .position(|n| n == "hail")
+            .unwrap();
         let terrain = population::villages(&rare, 0);
         let (mut struck, mut more) = (0, 0);
         for t in 0..5 {
             let a = village_years(&rare, 0, t, &terrain);
             let b = village_years(&common, 0, t, &terrain);
             for (x, y) in a.iter().zip(&b) {
-                if x.loss[1] > 0.0 {
+                if x.loss[hail] > 0.0 {
                     struck += 1;
-                    assert_eq!(x.loss[1], y.loss[1], "common random numbers");
-                } else if y.loss[1] > 0.0 {
+                    assert_eq!(x.loss[hail], y.loss[hail], "common random numbers");
+                } else if y.loss[hail] > 0.0 {
                     more += 1;
                 }
                 // The other hazards do not move.
-                assert_eq!(
-                    (x.loss[0], x.loss[2], x.loss[3]),
-                    (y.loss[0], y.loss[2], y.loss[3])
-                );
+                for k in (0..MAX_HAZARDS).filter(|k| *k != hail) {
+                    assert_eq!(x.loss[k], y.loss[k], "hazard {k}");
+                }
             }
         }
         assert!(struck > 0 && more > struck, "{struck} struck, {more} more");

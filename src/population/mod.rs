@@ -3,7 +3,7 @@
 //! Each household is drawn from its own stream (seed, replication, household), so a
 //! household is the same whatever the population size; villages from theirs.
 
-use crate::rng::{self, Kind, Stream};
+use crate::rng::{self, Kind, Purpose, math};
 use crate::scenario::Params;
 use crate::scenario::households::HouseholdRow;
 
@@ -279,7 +279,7 @@ flags! {
 pub fn villages(p: &Params, replication: u32) -> Vec<Village> {
     (0..p.simulation.villages)
         .map(|v| {
-            let mut s = rng::stream(
+            let key = rng::key(
                 p.simulation.seed,
                 replication,
                 Kind::VillageInit,
@@ -287,7 +287,7 @@ pub fn villages(p: &Params, replication: u32) -> Vec<Village> {
                 0,
             );
             Village {
-                dry: rng::uniform(&mut s) < p.population.dry_village_share.get(),
+                dry: key.uniform(Purpose::new("init.dry")) < p.population.dry_village_share.get(),
             }
         })
         .collect()
@@ -302,7 +302,7 @@ pub fn employment_probability(p: &Params, skill: f64, m: f64) -> f64 {
 /// so that the engine computes it once a year rather than once a household.
 pub fn employment_base_logit(p: &Params) -> f64 {
     let base = p.income.employment_base.get();
-    (base / (1.0 - base)).ln()
+    math::ln(base / (1.0 - base))
 }
 
 /// [`employment_probability`] given [`employment_base_logit`].
@@ -318,13 +318,13 @@ pub fn employment_probability_at(p: &Params, base_logit: f64, skill: f64, m: f64
     let logit = base_logit
         + inc.employment_schooling_effect * (skill - p.population.schooling_mean)
         + inc.employment_motivation_effect * (m - p.population.motivation_reference.get());
-    1.0 / (1.0 + (-logit).exp())
+    1.0 / (1.0 + math::exp(-logit))
 }
 
 /// Poisson draw by inversion of one uniform (small means only).
 fn poisson(mean: f64, u: f64) -> u32 {
     let mut k = 0;
-    let mut pmf = (-mean).exp();
+    let mut pmf = math::exp(-mean);
     let mut cdf = pmf;
     while u > cdf && k < 60 {
         k += 1;
@@ -371,54 +371,35 @@ pub fn binomial(n: u32, p: f64, u: f64) -> u32 {
     k
 }
 
-/// Beta(mean, concentration) from two gamma draws, using the given stream.
-pub fn beta(s: &mut Stream, mean: f64, concentration: f64) -> f64 {
-    use rand_distr::{Beta, Distribution};
-    let a = (mean * concentration).max(1e-3);
-    let b = ((1.0 - mean) * concentration).max(1e-3);
-    if mean <= 0.0 {
-        return 0.0;
-    }
-    if mean >= 1.0 {
-        return 1.0;
-    }
-    match Beta::new(a, b) {
-        Ok(d) => d.sample(s),
-        Err(_) => mean,
-    }
-}
-
 /// Draw household `id` of replication `replication`.
 ///
-/// Draw order (fixed): group, village, size, head age, labour, elderly, schooling,
-/// chronic, disability, savings, medical insurance, agricultural insurance, cause,
-/// jobs, dibao access (uniforms); age, schooling, land, assets, permanent effect, initial `u`
-/// (normals); motivation (Beta, last because
-/// its number of draws varies). Program enrolment uses a per-program hash, so adding
-/// a program leaves every other draw unchanged.
+/// Each draw is keyed by its purpose (`init.group`, `init.village`, ...), so adding a
+/// draw or a program leaves every other draw unchanged; motivation is a Beta from its
+/// own stream.
 pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) -> Household {
     let pop = &p.population;
-    let mut s = rng::stream(p.simulation.seed, replication, Kind::HouseholdInit, id, 0);
-    let mut u = || rng::uniform(&mut s);
-    let u_group = u();
-    let u_village = u();
-    let u_size = u();
-    let u_labour = u();
-    let u_elderly = u();
-    let u_chronic = u();
-    let u_disabled = u();
-    let u_savings = u();
-    let u_med = u();
-    let u_agri = u();
-    let u_cause = u();
-    let u_jobs = u();
-    let u_dibao = u();
-    let n_age = rng::normal(&mut s);
-    let n_skill = rng::normal(&mut s);
-    let n_land = rng::normal(&mut s);
-    let n_assets = rng::normal(&mut s);
-    let n_alpha = rng::normal(&mut s);
-    let n_u = rng::normal(&mut s);
+    let k = rng::key(p.simulation.seed, replication, Kind::HouseholdInit, id, 0);
+    let u = |name: &'static str| k.uniform(Purpose::new(name));
+    let n = |name: &'static str| k.normal(Purpose::new(name));
+    let u_group = u("init.group");
+    let u_village = u("init.village");
+    let u_size = u("init.size");
+    let u_labour = u("init.labour");
+    let u_elderly = u("init.elderly");
+    let u_chronic = u("init.chronic");
+    let u_disabled = u("init.disabled");
+    let u_savings = u("init.savings");
+    let u_med = u("init.medical_insurance");
+    let u_agri = u("init.agricultural_insurance");
+    let u_cause = u("init.cause");
+    let u_jobs = u("init.jobs");
+    let u_dibao = u("init.dibao_access");
+    let n_age = n("init.head_age");
+    let n_skill = n("init.schooling");
+    let n_land = n("init.land");
+    let n_assets = n("init.assets");
+    let n_alpha = n("init.permanent");
+    let n_u = n("init.persistent");
 
     let group = if u_group < pop.lifted_share.get() {
         Group::Lifted
@@ -460,16 +441,17 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
     let mut chronic = u32::from(u_chronic < chronic_p);
     let mut disabled = u32::from(u_disabled < disabled_p);
     let sigma_l = pop.land_sigma;
-    let land = pop.land_mean * (sigma_l * n_land - sigma_l * sigma_l / 2.0).exp();
+    let land = pop.land_mean * math::exp(sigma_l * n_land - sigma_l * sigma_l / 2.0);
     let mut irrigated = if dry {
         pop.irrigated_share_dry.get()
     } else {
         pop.irrigated_share_plain.get()
     };
     let sigma_a = pop.assets_sigma;
-    let mut assets = pop.assets_mean.get() * (sigma_a * n_assets - sigma_a * sigma_a / 2.0).exp();
+    let mut assets =
+        pop.assets_mean.get() * math::exp(sigma_a * n_assets - sigma_a * sigma_a / 2.0);
     // Exponential savings: many households hold little.
-    let savings = -pop.savings_mean.get() * (1.0 - u_savings).ln();
+    let savings = -pop.savings_mean.get() * math::ln(1.0 - u_savings);
     let shift = match group {
         Group::Lifted => pop.lifted_income_shift,
         Group::Marginal => pop.marginal_income_shift,
@@ -521,7 +503,11 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
     } else {
         pop.motivation_mean_other.get()
     };
-    let m = beta(&mut s, m_mean, pop.motivation_concentration) * motivation_scale;
+    let m = rng::beta(
+        &mut k.stream(Purpose::new("init.motivation")),
+        m_mean,
+        pop.motivation_concentration,
+    ) * motivation_scale;
 
     let labour = labour.min(size);
     let skill = skill.clamp(0.0, pop.schooling_max);
@@ -529,14 +515,14 @@ pub fn household(p: &Params, villages: &[Village], replication: u32, id: u64) ->
     let jobs = binomial(labour, employment_probability(p, skill, m), u_jobs);
 
     let mut programs = 0u16;
-    let key = rng::mix(p.simulation.seed ^ rng::mix(u64::from(replication) ^ rng::mix(id)));
+    const ENROL: Purpose = Purpose::new("init.program");
     for (i, (name, prog)) in p.policy.industry.programs.iter().enumerate() {
         let coverage = if registered {
             prog.coverage_registered.get()
         } else {
             prog.coverage_other.get()
         };
-        let draw = (rng::mix(key ^ rng::name_id(name)) >> 11) as f64 / (1u64 << 53) as f64;
+        let draw = k.uniform(ENROL.of(name));
         if draw < coverage {
             programs |= 1 << i;
         }
@@ -659,7 +645,7 @@ mod tests {
 
     #[test]
     fn powi_gives_the_bits_of_f64_powi() {
-        let mut s = rng::stream(5, 0, Kind::CountyYear, 0, 0);
+        let mut s = rng::stream(5, 0, Kind::CountyYear, 0, 0, Purpose::new("test"));
         for _ in 0..20_000 {
             let x = rng::uniform(&mut s) * 1.5;
             for n in 0..=40u32 {
@@ -750,7 +736,7 @@ mod tests {
     #[test]
     fn binomial_inversion_matches_mean() {
         let n = 20_000;
-        let mut s = rng::stream(3, 0, Kind::CountyYear, 0, 0);
+        let mut s = rng::stream(3, 0, Kind::CountyYear, 0, 0, Purpose::new("test"));
         let total: u32 = (0..n).map(|_| binomial(5, 0.3, rng::uniform(&mut s))).sum();
         let mean = f64::from(total) / f64::from(n);
         // sd of the mean: sqrt(5*0.3*0.7/n) ~ 0.0072

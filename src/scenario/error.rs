@@ -113,13 +113,15 @@ pub enum ScenarioError {
         /// What would be valid.
         rule: String,
     },
-    /// A new industry program without every field.
-    #[error("{at}: program `{program}` is new, so it must set every field; missing: {missing}")]
-    IncompleteProgram {
-        /// Where the program is first defined.
+    /// A new industry program or hazard without every field.
+    #[error("{at}: {what} `{name}` is new, so it must set every field; missing: {missing}")]
+    IncompleteEntry {
+        /// Where the entry is first defined.
         at: Origin,
-        /// The program name.
-        program: String,
+        /// What the entry is: "program" or "hazard".
+        what: &'static str,
+        /// The entry's name.
+        name: String,
         /// The missing field names.
         missing: String,
     },

@@ -109,9 +109,14 @@ pub fn stem(path: &Path) -> String {
     s.strip_prefix(BUILTIN).map(str::to_string).unwrap_or(s)
 }
 pub(crate) const BASELINE_SOURCE: &str = "baseline (built-in)";
-const PROGRAMS: &str = "policy.industry.programs.";
-/// A template program whose fields define what every program must have.
-const TEMPLATE_PROGRAM: &str = "goji";
+/// Tables of named entries, each a scenario can add to: (the keys' prefix, what an
+/// entry is called, the baseline entry whose fields every entry must have).
+const FAMILIES: [(&str, &str, &str); 2] = [
+    ("policy.industry.programs.", "program", "goji"),
+    ("shocks.hazards.", "hazard", "drought"),
+];
+#[cfg(test)]
+const TEMPLATE_PROGRAM: &str = FAMILIES[0].2;
 /// The largest scenario file read: far above any real one, well below harm.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 const MAX_EXTENDS_DEPTH: usize = 32;
@@ -256,7 +261,7 @@ impl Source {
             schema.check(&one)?;
             values.insert(key, leaf);
         }
-        schema.check_programs_complete(&values)?;
+        schema.check_entries_complete(&values)?;
         let mut events = events;
         for added in &self.events {
             let at = Origin::flag(&added.origin);
@@ -461,7 +466,8 @@ pub fn read_text(path: &Path) -> Result<String, ScenarioError> {
 /// The set of valid keys and their types, taken from the baseline.
 struct Schema {
     keys: BTreeMap<String, Value>,
-    program_fields: BTreeMap<String, Value>,
+    /// For each of [`FAMILIES`], the fields of its template entry and their types.
+    family_fields: [BTreeMap<String, Value>; FAMILIES.len()],
 }
 
 impl Schema {
@@ -472,14 +478,15 @@ impl Schema {
         if let Ok(value) = Value::try_from(baseline) {
             tree::flatten_value("", &value, &mut keys);
         }
-        let prefix = format!("{PROGRAMS}{TEMPLATE_PROGRAM}.");
-        let program_fields = keys
-            .iter()
-            .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|f| (f.to_string(), v.clone())))
-            .collect();
+        let family_fields = FAMILIES.map(|(family, _, template)| {
+            let prefix = format!("{family}{template}.");
+            keys.iter()
+                .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|f| (f.to_string(), v.clone())))
+                .collect()
+        });
         Schema {
             keys,
-            program_fields,
+            family_fields,
         }
     }
 
@@ -488,9 +495,13 @@ impl Schema {
         if let Some(v) = self.keys.get(key) {
             return Some(v);
         }
-        let rest = key.strip_prefix(PROGRAMS)?;
-        let (_, field) = rest.split_once('.')?;
-        self.program_fields.get(field)
+        FAMILIES
+            .iter()
+            .zip(&self.family_fields)
+            .find_map(|((family, ..), fields)| {
+                let (_, field) = key.strip_prefix(family)?.split_once('.')?;
+                fields.get(field)
+            })
     }
 
     fn check(&self, values: &Flat) -> Result<(), ScenarioError> {
@@ -542,13 +553,23 @@ impl Schema {
                 siblings.insert(rest.split('.').next().unwrap_or(rest).to_string());
             }
         }
-        if let Some(program) = parent.strip_prefix(PROGRAMS)
-            && !program.contains('.')
-        {
-            siblings.extend(self.program_fields.keys().cloned());
+        for ((family, ..), fields) in FAMILIES.iter().zip(&self.family_fields) {
+            if let Some(entry) = parent.strip_prefix(family)
+                && !entry.contains('.')
+            {
+                siblings.extend(fields.keys().cloned());
+            }
         }
-        let suggestion = tree::closest(last, siblings.iter().map(String::as_str))
-            .map(|s| format!("{sibling_prefix}{s}"))
+        // Hazards were `[shocks.NAME]` before they became data.
+        let moved = key
+            .strip_prefix("shocks.")
+            .map(|rest| format!("shocks.hazards.{rest}"))
+            .filter(|k| self.keys.contains_key(k));
+        let suggestion = moved
+            .or_else(|| {
+                tree::closest(last, siblings.iter().map(String::as_str))
+                    .map(|s| format!("{sibling_prefix}{s}"))
+            })
             .or_else(|| tree::closest(key, self.keys.keys().map(String::as_str)));
         ScenarioError::UnknownKey {
             at: leaf.origin.clone(),
@@ -557,34 +578,39 @@ impl Schema {
         }
     }
 
-    /// A program not in the baseline must give every field.
-    fn check_programs_complete(&self, values: &Flat) -> Result<(), ScenarioError> {
-        let mut programs: BTreeMap<&str, (BTreeSet<&str>, &Origin)> = BTreeMap::new();
-        for (key, leaf) in values {
-            if let Some((name, field)) = key.strip_prefix(PROGRAMS).and_then(|r| r.split_once('.'))
-            {
-                let entry = programs
-                    .entry(name)
-                    .or_insert((BTreeSet::new(), &leaf.origin));
-                entry.0.insert(field);
-                if leaf.origin.line > 0 && (entry.1.line == 0 || leaf.origin.line < entry.1.line) {
-                    entry.1 = &leaf.origin;
+    /// A program or hazard not in the baseline must give every field.
+    fn check_entries_complete(&self, values: &Flat) -> Result<(), ScenarioError> {
+        for ((family, what, _), template) in FAMILIES.iter().zip(&self.family_fields) {
+            let mut entries: BTreeMap<&str, (BTreeSet<&str>, &Origin)> = BTreeMap::new();
+            for (key, leaf) in values {
+                if let Some((name, field)) =
+                    key.strip_prefix(family).and_then(|r| r.split_once('.'))
+                {
+                    let entry = entries
+                        .entry(name)
+                        .or_insert((BTreeSet::new(), &leaf.origin));
+                    entry.0.insert(field);
+                    if leaf.origin.line > 0
+                        && (entry.1.line == 0 || leaf.origin.line < entry.1.line)
+                    {
+                        entry.1 = &leaf.origin;
+                    }
                 }
             }
-        }
-        for (name, (fields, origin)) in programs {
-            let missing: Vec<&str> = self
-                .program_fields
-                .keys()
-                .map(String::as_str)
-                .filter(|f| !fields.contains(f))
-                .collect();
-            if !missing.is_empty() {
-                return Err(ScenarioError::IncompleteProgram {
-                    at: origin.clone(),
-                    program: name.into(),
-                    missing: missing.join(", "),
-                });
+            for (name, (fields, origin)) in entries {
+                let missing: Vec<&str> = template
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|f| !fields.contains(f))
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(ScenarioError::IncompleteEntry {
+                        at: origin.clone(),
+                        what,
+                        name: name.into(),
+                        missing: missing.join(", "),
+                    });
+                }
             }
         }
         Ok(())

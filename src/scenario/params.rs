@@ -328,14 +328,9 @@ pub struct Shocks {
     pub income: IncomeShocks,
     /// Serious illness.
     pub illness: Illness,
-    /// Severe drought.
-    pub drought: Hazard,
-    /// Hail.
-    pub hail: Hazard,
-    /// Late spring frost.
-    pub frost: Hazard,
-    /// Sandstorm.
-    pub sandstorm: Hazard,
+    /// Village-wide natural hazards by name (`[shocks.hazards.NAME]`; the baseline has
+    /// drought, hail, frost and sandstorm). A scenario adds one by giving every field.
+    pub hazards: BTreeMap<String, Hazard>,
     /// Idiosyncratic spread of disaster losses within a hit village.
     pub disaster_spread: f64,
     /// County-wide collapse of migrant jobs.
@@ -386,7 +381,7 @@ pub struct Illness {
     pub chronic_annual_cost: Money,
 }
 
-/// A village-wide natural hazard (`[shocks.drought]`, `hail`, `frost`, `sandstorm`).
+/// `[shocks.hazards.NAME]`: a village-wide natural hazard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Hazard {

@@ -516,13 +516,15 @@ impl Shocks {
             5.0,
             "a log-normal sigma must be in [0, 5]",
         )?;
-        for (name, h) in [
-            ("drought", &self.drought),
-            ("hail", &self.hail),
-            ("frost", &self.frost),
-            ("sandstorm", &self.sandstorm),
-        ] {
-            let k = |f: &str| format!("{name}.{f}");
+        if self.hazards.len() > crate::model::MAX_HAZARDS {
+            return Err(c.fail(
+                "hazards",
+                self.hazards.len(),
+                &format!("at most {} hazards", crate::model::MAX_HAZARDS),
+            ));
+        }
+        for (name, h) in &self.hazards {
+            let k = |f: &str| format!("hazards.{name}.{f}");
             c.range(
                 &k("loss_concentration"),
                 h.loss_concentration,

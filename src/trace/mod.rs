@@ -9,7 +9,7 @@ use std::sync::{Mutex, PoisonError};
 
 use crate::cases;
 use crate::metrics::{RiskGroup, YearTally};
-use crate::model::{HAZARD_NAMES, YearRecord};
+use crate::model::{YearRecord, hazard_names};
 use crate::output::{Csv, OutputError, thousands as cny};
 use crate::population::Household;
 use crate::runner::{self, Silent};
@@ -110,10 +110,8 @@ pub fn narrative(s: &Scenario, id: u64, years: &[Year]) -> String {
         let year = s.year(r.t.max(0) as usize);
         let z = r.poverty_line;
         let mut parts: Vec<String> = Vec::new();
-        for (k, name) in HAZARD_NAMES.iter().enumerate() {
-            if r.hazards & (1 << k) != 0 {
-                parts.push(format!("{name} hit the fields"));
-            }
+        for name in hazard_names(&s.params, r.hazards) {
+            parts.push(format!("{name} hit the fields"));
         }
         if r.hazards != 0 {
             parts.push(format!(

@@ -157,7 +157,7 @@ proptest! {
             .flag("simulation.replications", 1, "test")
             .flag("shocks.illness.probability", prob, "test")
             .flag("shocks.illness.cost_median", cost, "test")
-            .flag("shocks.drought.probability_dry", prob, "test")
+            .flag("shocks.hazards.drought.probability_dry", prob, "test")
             .flag("policy.monitoring.detection_rate", prob, "test")
             .flag("income.wage_mean", wage, "test")
             .flag("income.other_transfers_per_capita", 0, "test")
