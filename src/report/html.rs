@@ -709,6 +709,14 @@ fn compare_table(arms: &[RunData], rows: &[CompareRow], independent: bool) -> St
             (String::new(), ""),
         ]);
     }
+    // A ratio whose cost change cannot be told from zero has no finite interval.
+    let averted = |r: Option<&CompareRow>| match r {
+        Some(row) if row.diff.ci().is_none() => format!(
+            "{}<br><span class=\"ci\">interval unbounded</span>",
+            signed(row.diff.mean, 1)
+        ),
+        _ => change(r, 1.0, 1),
+    };
     // Variants ordered by their change in the return rate, best first.
     let mut order: Vec<&RunData> = arms.iter().skip(1).collect();
     let effect = |a: &RunData| find(&a.name, RANK).map(|r| r.diff.mean).unwrap_or(0.0);
@@ -730,10 +738,7 @@ fn compare_table(arms: &[RunData], rows: &[CompareRow], independent: bool) -> St
             (mean(cum, pct), ""),
             (mean(cost, millions), ""),
             (change(cost, 1e-6, 2), ""),
-            (
-                change(find(&arm.name, "returns_averted_per_million"), 1.0, 1),
-                "",
-            ),
+            (averted(find(&arm.name, "returns_averted_per_million")), ""),
         ]);
     }
     let how = if independent {

@@ -126,10 +126,14 @@ pub fn welch(base: &[f64], variant: &[f64]) -> Paired {
     }
 }
 
-/// The ratio `mean(a) / mean(b)` of paired samples with a 95% interval by the delta
-/// method: `var(R) ≈ (var(a) + R² var(b) − 2R cov(a, b)) / (n · mean(b)²)`, with the
-/// t quantile for n − 1 degrees of freedom (e.g. Casella and Berger, 5.5.4). `None`
-/// when `mean(b)` is zero; the interval is `None` when n < 2.
+/// The ratio `mean(a) / mean(b)` of paired samples with its 95% interval by Fieller's
+/// theorem (Fieller 1954; e.g. Willan and O'Brien 1996 for cost-effectiveness ratios):
+/// the set of `R` for which `mean(a) − R mean(b)` is not distinguishable from zero by
+/// a t test with n − 1 degrees of freedom,
+/// `(ma − R mb)² ≤ t² (va + R² vb − 2R cov) / n`. The interval is bounded only when
+/// `mean(b)` itself differs from zero at that level; otherwise it is unbounded and
+/// given as `None` (the delta method would give a finite, wrongly confident one).
+/// `None` altogether when `mean(b)` is zero; the interval is `None` when n < 2.
 pub fn ratio_of_means(a: &[f64], b: &[f64]) -> Option<(f64, Option<(f64, f64)>)> {
     let n = a.len().min(b.len());
     if n == 0 {
@@ -153,9 +157,16 @@ pub fn ratio_of_means(a: &[f64], b: &[f64]) -> Option<(f64, Option<(f64, f64)>)>
         .map(|(x, y)| (x - ma) * (y - mb))
         .sum::<f64>()
         / k;
-    let var = ((va + r * r * vb - 2.0 * r * cov) / (n as f64 * mb * mb)).max(0.0);
-    let half = t_quantile(0.975, k) * var.sqrt();
-    Some((r, Some((r - half, r + half))))
+    let q = t_quantile(0.975, k).powi(2) / n as f64;
+    // A R² − 2 B R + C ≤ 0.
+    let qa = mb * mb - q * vb;
+    if qa <= 0.0 {
+        return Some((r, None));
+    }
+    let qb = ma * mb - q * cov;
+    let qc = ma * ma - q * va;
+    let root = (qb * qb - qa * qc).max(0.0).sqrt();
+    Some((r, Some(((qb - root) / qa, (qb + root) / qa))))
 }
 
 /// ln Γ(x) for x > 0 (`statrs`).
@@ -303,8 +314,37 @@ mod tests {
     }
 
     #[test]
-    fn ratio_of_means_with_delta_interval() {
-        let (r, ci) = ratio_of_means(&[2.0, 4.0, 6.0], &[1.0, 2.0, 3.0]).unwrap();
+    fn ratio_of_means_has_fieller_interval() {
+        // Independent-looking pairs: the interval holds the ratio, is wider above it
+        // than below (a ratio's interval is skewed), and every R in it passes the
+        // t test of a - R b while points just outside fail it.
+        let a = [10.0, 12.0, 9.0, 11.0, 13.0, 8.0, 12.0, 10.0];
+        let b = [2.0, 2.5, 1.8, 2.2, 2.4, 1.9, 2.6, 2.1];
+        let (r, ci) = ratio_of_means(&a, &b).unwrap();
+        let (lo, hi) = ci.unwrap();
+        assert!(lo < r && r < hi, "{lo} {r} {hi}");
+        let t_of = |x: f64| {
+            let d: Vec<f64> = a.iter().zip(&b).map(|(p, q)| p - x * q).collect();
+            let s = summarize(&d);
+            s.mean / (s.sd.unwrap() / (d.len() as f64).sqrt())
+        };
+        let t = t_quantile(0.975, 7.0);
+        assert!((t_of(lo).abs() - t).abs() < 1e-6, "{}", t_of(lo));
+        assert!((t_of(hi).abs() - t).abs() < 1e-6, "{}", t_of(hi));
+        assert!(t_of(lo * 0.99).abs() > t && t_of(hi * 1.01).abs() > t);
+        // A denominator not distinguishable from zero: no finite interval.
+        let (r, ci) = ratio_of_means(&[5.0, 6.0, 4.0, 5.0], &[1.0, -1.2, 0.8, -0.4]).unwrap();
+        assert!(r.is_finite());
+        assert!(ci.is_none(), "{ci:?}");
+    }
+
+    #[test]
+    fn ratio_of_means_with_exact_proportionality() {
+        // a = 2b exactly: only R = 2 makes a - R b zero, once b itself is clearly
+        // not zero (its t statistic here is 7.5).
+        let b = [1.0, 2.0, 3.0, 2.0, 1.0, 2.0, 3.0, 2.0];
+        let a: Vec<f64> = b.iter().map(|x| 2.0 * x).collect();
+        let (r, ci) = ratio_of_means(&a, &b).unwrap();
         assert!((r - 2.0).abs() < 1e-12);
         let (lo, hi) = ci.unwrap();
         assert!(
