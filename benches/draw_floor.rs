@@ -9,7 +9,8 @@
 
 use std::time::Instant;
 
-use povsim::rng::{self, Kind, Purpose};
+use povsim::model::purposes;
+use povsim::rng::{self, Kind};
 use povsim::runner::CHUNK;
 use rayon::prelude::*;
 
@@ -24,49 +25,20 @@ fn arg(args: &[String], name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// The purposes of the engine's up-front household draws: eleven uniforms, six
-/// normals (`model::purposes`).
-const UNIFORMS: [&str; 11] = [
-    "demography.retire",
-    "demography.entry",
-    "health.ill",
-    "health.labour_loss",
-    "health.chronic_onset",
-    "income.keep_jobs",
-    "income.find_jobs",
-    "monitoring.detect",
-    "safety_net.dibao",
-    "motivation.training",
-    "industry.exit",
-];
-const NORMALS: [&str; 6] = [
-    "health.cost",
-    "hazards.spread",
-    "income.persistent",
-    "income.transitory",
-    "income.wage",
-    "industry.income",
-];
-
-fn household_year(streams: rng::Streams, purposes: &Purposes, id: u64, year: u32) -> f64 {
+fn household_year(streams: rng::Streams, id: u64, year: u32) -> f64 {
     let k = streams.key(id, year);
     // Four sums, not one: a single sum would chain the additions one after another and
     // time that chain rather than the draws.
     let mut acc = [0.0; 4];
-    for (i, p) in purposes.uniforms.iter().enumerate() {
+    for (i, p) in purposes::UNIFORMS.iter().enumerate() {
         acc[i % 4] += k.uniform(*p);
     }
-    for (i, p) in purposes.normals.iter().enumerate() {
+    for (i, p) in purposes::NORMALS.iter().enumerate() {
         let x = k.normal(*p);
         // Two of the normals become log-normals, as income and wage do in the engine.
         acc[i % 4] += if i < 2 { rng::math::exp(0.5 * x) } else { x };
     }
     acc.iter().sum()
-}
-
-struct Purposes {
-    uniforms: [Purpose; 11],
-    normals: [Purpose; 6],
 }
 
 fn main() {
@@ -81,10 +53,6 @@ fn main() {
         .num_threads(threads)
         .build()
         .expect("a thread pool");
-    let purposes = Purposes {
-        uniforms: UNIFORMS.map(Purpose::new),
-        normals: NORMALS.map(Purpose::new),
-    };
     let started = Instant::now();
     let total: f64 = pool.install(|| {
         (0..replications)
@@ -98,9 +66,7 @@ fn main() {
                         .map(|c| {
                             let lo = c * CHUNK as u64;
                             let hi = (lo + CHUNK as u64).min(households);
-                            (lo..hi)
-                                .map(|id| household_year(streams, &purposes, id, year))
-                                .sum()
+                            (lo..hi).map(|id| household_year(streams, id, year)).sum()
                         })
                         .collect();
                     sum += chunks.iter().sum::<f64>();

@@ -18,15 +18,33 @@ const STRIKE: Purpose = Purpose::new("hazards.strike");
 /// The village's loss share when it strikes (a Beta, drawn only then).
 const LOSS: Purpose = Purpose::new("hazards.loss");
 /// Whether a struck village's hazard hits a household's plots.
-pub(super) const HIT: Purpose = Purpose::new("hazards.hit");
+const HIT: Purpose = Purpose::new("hazards.hit");
+
+/// One hazard of a scenario with the purposes of its three draws.
+#[derive(Debug, Clone, Copy)]
+pub struct HazardDraws<'a> {
+    /// Its parameters.
+    pub hazard: &'a Hazard,
+    /// Whether it strikes a village.
+    pub strike: Purpose,
+    /// The struck village's loss share.
+    pub loss: Purpose,
+    /// Whether it hits a household's plots.
+    pub hit: Purpose,
+}
 
 /// A scenario's hazards in their order (bit `k` of [`YearRecord::hazards`]), each with
-/// its name and the purpose of its household hit draw.
-pub fn hazards(p: &Params) -> Vec<(&str, &Hazard, Purpose)> {
+/// the purposes of its draws, keyed by its name.
+pub fn hazards(p: &Params) -> Vec<HazardDraws<'_>> {
     p.shocks
         .hazards
         .iter()
-        .map(|(name, h)| (name.as_str(), h, HIT.of(name)))
+        .map(|(name, hazard)| HazardDraws {
+            hazard,
+            strike: STRIKE.of(name),
+            loss: LOSS.of(name),
+            hit: HIT.of(name),
+        })
         .collect()
 }
 
@@ -57,26 +75,22 @@ pub fn village_years(
 ) -> Vec<VillageYear> {
     let year = stream_year(p, t);
     let streams = rng::Streams::new(p.simulation.seed, replication, Kind::VillageYear);
-    let hz: Vec<(&Hazard, Purpose, Purpose)> = p
-        .shocks
-        .hazards
-        .iter()
-        .map(|(name, h)| (h, STRIKE.of(name), LOSS.of(name)))
-        .collect();
+    let hz = hazards(p);
     terrain
         .iter()
         .enumerate()
         .map(|(v, village)| {
             let key = streams.key(v as u64, year);
             let mut out = VillageYear::default();
-            for (k, (h, strike, loss)) in hz.iter().enumerate() {
+            for (k, d) in hz.iter().enumerate() {
+                let h = d.hazard;
                 let (prob, mean) = if village.dry {
                     (h.probability_dry.get(), h.loss_mean_dry.get())
                 } else {
                     (h.probability_irrigated.get(), h.loss_mean_irrigated.get())
                 };
-                if h.enabled && key.uniform(*strike) < prob {
-                    out.loss[k] = rng::beta(&mut key.stream(*loss), mean, h.loss_concentration);
+                if h.enabled && key.uniform(d.strike) < prob {
+                    out.loss[k] = rng::beta(&mut key.stream(d.loss), mean, h.loss_concentration);
                 }
             }
             out
@@ -96,8 +110,9 @@ pub(super) fn strike(
     let spread = ctx.p.shocks.disaster_spread;
     let mut keep_farm = 1.0;
     let mut keep_livestock = 1.0;
-    for (k, (_, hz, hit)) in ctx.hazards.iter().enumerate() {
-        if village.loss[k] > 0.0 && d.hit(*hit) < hz.affected_share.get() {
+    for (k, hd) in ctx.hazards.iter().enumerate() {
+        let hz = hd.hazard;
+        if village.loss[k] > 0.0 && d.hit(hd.hit) < hz.affected_share.get() {
             let loss = (village.loss[k]
                 * rng::math::exp(spread * d.spread - spread * spread / 2.0))
             .min(1.0);

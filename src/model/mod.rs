@@ -27,7 +27,7 @@ mod safety_net;
 mod settlement;
 mod status;
 
-pub use hazards::{MAX_HAZARDS, VillageYear, hazard_names, hazards, village_years};
+pub use hazards::{HazardDraws, MAX_HAZARDS, VillageYear, hazard_names, hazards, village_years};
 pub use monitoring::{budget, package_share};
 pub use panel::{close_panel, start_recording};
 pub use settlement::{Settlement, settle};
@@ -88,8 +88,8 @@ pub struct YearContext<'a> {
     pub panel_observed: bool,
     /// The households' yearly streams in this replication.
     pub household_streams: rng::Streams,
-    /// The hazards in their order, with the purpose of each one's household hit draw.
-    pub hazards: Vec<(&'a str, &'a crate::scenario::params::Hazard, Purpose)>,
+    /// The hazards in their order, with the purposes of their draws.
+    pub hazards: Vec<HazardDraws<'a>>,
 }
 
 /// Stream year for year index `t` (burn-in years come first).
@@ -300,26 +300,22 @@ pub mod purposes {
     /// Idiosyncratic disaster loss.
     pub const SPREAD: Purpose = Purpose::new("hazards.spread");
 
-    /// Every purpose above with its name, for tests and documentation.
-    pub const ALL: [(&str, Purpose); 17] = [
-        ("demography.retire", RETIRE),
-        ("demography.entry", ENTRY),
-        ("health.ill", ILL),
-        ("health.labour_loss", ILL_LABOUR),
-        ("health.chronic_onset", ILL_CHRONIC),
-        ("health.cost", ILL_COST),
-        ("income.keep_jobs", EMPLOY),
-        ("income.find_jobs", FIND),
-        ("income.persistent", PERSISTENT),
-        ("income.transitory", TRANSITORY),
-        ("income.wage", WAGE),
-        ("monitoring.detect", DETECT),
-        ("safety_net.dibao", DIBAO),
-        ("motivation.training", TRAIN),
-        ("industry.exit", PROGRAM_EXIT),
-        ("industry.income", PROGRAM),
-        ("hazards.spread", SPREAD),
+    /// The up-front uniforms, in `Draws` order (the draw floor makes the same).
+    pub const UNIFORMS: [Purpose; 11] = [
+        RETIRE,
+        ENTRY,
+        ILL,
+        ILL_LABOUR,
+        ILL_CHRONIC,
+        EMPLOY,
+        FIND,
+        DETECT,
+        DIBAO,
+        TRAIN,
+        PROGRAM_EXIT,
     ];
+    /// The up-front normals, in `Draws` order.
+    pub const NORMALS: [Purpose; 6] = [ILL_COST, SPREAD, PERSISTENT, TRANSITORY, WAGE, PROGRAM];
 }
 
 impl Draws {
@@ -608,6 +604,41 @@ mod tests {
         let terrain = population::villages(&s.params, 0);
         let h = population::household(&s.params, &terrain, 0, 5);
         (s.params, terrain, h)
+    }
+
+    #[test]
+    fn draws_are_the_purpose_lists_in_order() {
+        // The draw floor makes `purposes::UNIFORMS` and `NORMALS`: they must be the
+        // draws `Draws::new` makes, in its order.
+        let (p, terrain, _) = setup(2);
+        let (villages, motivation) = calm(&terrain);
+        let ctx = YearContext::new(&p, 0, 1, &terrain, &villages, &motivation, CALM_COUNTY);
+        let d = Draws::new(&ctx, 9);
+        let k = ctx.household_streams.key(9, stream_year(&p, 1));
+        let uniforms = [
+            d.retire,
+            d.entry,
+            d.ill,
+            d.ill_labour,
+            d.ill_chronic,
+            d.employ,
+            d.find,
+            d.detect,
+            d.dibao,
+            d.train,
+            d.program_exit,
+        ];
+        let normals = [
+            d.ill_cost,
+            d.spread,
+            d.persistent,
+            d.transitory,
+            d.wage,
+            d.program,
+        ];
+        assert_eq!(uniforms, purposes::UNIFORMS.map(|q| k.uniform(q)));
+        assert_eq!(normals, purposes::NORMALS.map(|q| k.normal(q)));
+        assert_eq!(d.hits, Hits::Keyed(k));
     }
 
     #[test]
