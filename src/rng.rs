@@ -336,14 +336,85 @@ pub fn beta(s: &mut Stream, mean: f64, concentration: f64) -> f64 {
     if x + y > 0.0 { x / (x + y) } else { mean }
 }
 
-/// The transcendental functions the model uses, from the pure-Rust `libm` so that
-/// every CPU gives the same bits (`f64::exp` and friends call the platform's library).
-/// `sqrt`, being exactly rounded by IEEE 754, stays the standard one.
+/// The transcendental functions the model uses, the same bits on every CPU
+/// (`f64::exp` and friends call the platform's library, which picks FMA or non-FMA
+/// code at run time). `ln` and `pow` are the pure-Rust `libm`'s; `exp`, which the hot
+/// loop calls a few times a household-year, is table-driven (below) at about a
+/// quarter of `libm::exp`'s cost. `sqrt`, being exactly rounded by IEEE 754, stays
+/// the standard one.
 pub mod math {
-    /// `e^x`.
+    use std::sync::LazyLock;
+
+    /// Table size of [`exp`]: `2^(j / EXP_N)` for `j` in `0..EXP_N`.
+    const EXP_N: usize = 256;
+
+    /// `2^(j / 256)` to about 100 bits, as a head and a tail: `(hi, lo)` with
+    /// `hi + lo` the value and `|lo| <= ulp(hi) / 2`.
+    static EXP_TABLE: LazyLock<[(f64, f64); EXP_N]> = LazyLock::new(exp_table);
+
+    /// The table in double-double arithmetic (Dekker's, with `mul_add`, which IEEE 754
+    /// rounds exactly, so the table is the same on every CPU): `2^(1/256)` by eight
+    /// square roots of 2, then its powers.
+    fn exp_table() -> [(f64, f64); EXP_N] {
+        fn quick_two_sum(a: f64, b: f64) -> (f64, f64) {
+            let s = a + b;
+            (s, b - (s - a))
+        }
+        fn mul((ah, al): (f64, f64), (bh, bl): (f64, f64)) -> (f64, f64) {
+            let p = ah * bh;
+            let e = ah.mul_add(bh, -p) + (ah * bl + al * bh);
+            quick_two_sum(p, e)
+        }
+        fn sqrt((ah, al): (f64, f64)) -> (f64, f64) {
+            let x = ah.sqrt();
+            // One Newton step from the double root: (a - x^2) / 2x, a - x^2 exactly.
+            let residual = (ah - x * x) - x.mul_add(x, -(x * x)) + al;
+            quick_two_sum(x, residual / (2.0 * x))
+        }
+        let mut step = (2.0, 0.0);
+        for _ in 0..8 {
+            step = sqrt(step);
+        }
+        let mut table = [(1.0, 0.0); EXP_N];
+        for j in 1..EXP_N {
+            table[j] = mul(table[j - 1], step);
+        }
+        table
+    }
+
+    /// `ln 2 / 256` split so that `k * LN2_N_HI` is exact for every `k` the fast path
+    /// meets (`|k| < 2^18`): the high part keeps 25 significant bits.
+    const LN2_N: f64 = std::f64::consts::LN_2 / EXP_N as f64;
+    const LN2_N_HI: f64 = f64::from_bits(LN2_N.to_bits() & 0xFFFF_FFFF_F000_0000);
+    /// The rest of `ln 2 / 256`, including what `LN_2` itself rounds away
+    /// (`ln 2 - LN_2 = 2.319046813846299558e-17`).
+    const LN2_N_LO: f64 = (LN2_N - LN2_N_HI) + 2.319_046_813_846_299_6e-17 / EXP_N as f64;
+    /// Adding `1.5 * 2^52` rounds to the nearest integer, which then sits in the low
+    /// bits.
+    const ROUND: f64 = 6_755_399_441_055_744.0;
+
+    /// `e^x`, within 0.501 units in the last place of the exact value, nearly always
+    /// correctly rounded (tested), by Tang's table method (ACM TOMS 15, 1989): `x = (256 e + j) ln 2 / 256
+    /// + r` with `|r| <= ln 2 / 512`, so `e^x = 2^e * 2^(j/256) * e^r`, `e^r` by its
+    /// Taylor polynomial to `r^5` (the first term left out is below `1e-20`).
+    /// Only `+`, `*` and bit operations, in a fixed order: the same bits on every CPU.
+    /// Arguments whose result would not be a normal number (`|x| > 708`), infinities
+    /// and NaN go to `libm::exp`.
     #[inline]
     pub fn exp(x: f64) -> f64 {
-        libm::exp(x)
+        // NaN fails the test too.
+        if x.is_nan() || x.abs() > 708.0 {
+            return libm::exp(x);
+        }
+        let t = x * (EXP_N as f64 / std::f64::consts::LN_2) + ROUND;
+        let k = t.to_bits().wrapping_sub(ROUND.to_bits()) as i64;
+        let kd = t - ROUND;
+        let r = (x - kd * LN2_N_HI) - kd * LN2_N_LO;
+        let p = r + r * r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0))));
+        let (hi, lo) = EXP_TABLE[(k & (EXP_N as i64 - 1)) as usize];
+        // |x| <= 708 keeps the exponent k >> 8 within -1022..=1021: a normal scale.
+        let scale = f64::from_bits((((k >> 8) + 1023) as u64) << 52);
+        (hi + (lo + hi * p)) * scale
     }
 
     /// The natural logarithm.
@@ -526,9 +597,89 @@ mod tests {
     }
 
     #[test]
-    fn math_is_libm() {
-        assert_eq!(math::exp(1.0), libm::exp(1.0));
-        assert!((math::ln(math::exp(2.5)) - 2.5).abs() < 1e-15);
+    fn ln_and_pow_are_libm() {
+        assert_eq!(math::ln(2.5), libm::log(2.5));
         assert_eq!(math::pow(2.0, 10.0), 1024.0);
+    }
+
+    /// Distance in units in the last place between two positive finite doubles.
+    fn ulps(a: f64, b: f64) -> u64 {
+        a.to_bits().abs_diff(b.to_bits())
+    }
+
+    #[test]
+    fn exp_is_within_one_ulp_of_libm_everywhere() {
+        // libm's exp is within one ulp of the exact value (it is not correctly rounded
+        // in about 9% of arguments); ours is within 0.501 ulps (checked against
+        // 50-digit decimal values at 20,000 points), so the two differ by at most one.
+        // A sweep over the whole fast range, a dense one where the model lives and the
+        // points where the table index and the exponent change.
+        let mut worst = (0, 0.0);
+        let mut check = |x: f64| {
+            let d = ulps(math::exp(x), libm::exp(x));
+            if d > worst.0 {
+                worst = (d, x);
+            }
+        };
+        for i in 0..=1_000_000 {
+            check(-708.0 + 1416.0 * f64::from(i) / 1e6);
+            check(-10.0 + 20.0 * f64::from(i) / 1e6);
+        }
+        let ln2 = std::f64::consts::LN_2;
+        for k in -2_000..2_000 {
+            let x = f64::from(k) * ln2 / 256.0;
+            for y in [
+                x,
+                x.next_up(),
+                x.next_down(),
+                x + ln2 / 512.0,
+                x - ln2 / 512.0,
+            ] {
+                check(y);
+            }
+        }
+        assert!(worst.0 <= 1, "{} ulps at x = {}", worst.0, worst.1);
+    }
+
+    #[test]
+    fn exp_is_correctly_rounded_at_known_points() {
+        // exp(x) correctly rounded, from 60-digit decimal arithmetic (Python's decimal).
+        let known: [(f64, u64); 14] = [
+            (1.0, 0x4005BF0A8B145769),
+            (-1.0, 0x3FD78B56362CEF38),
+            (0.5, 0x3FFA61298E1E069C),
+            (2.5, 0x40285D6FD931E0BB),
+            (-3.75, 0x3F981509354F0D29),
+            (10.0, 0x40D5829DCF950560),
+            (-20.0, 0x3E21B48655F37267),
+            (0.001, 0x3FF0041919B7EE34),
+            (-0.1234567, 0x3FEC489494CB3E73),
+            (100.0, 0x48F3494A9B171BF5),
+            (-700.0, 0x00D14F2B0FB9307F),
+            (707.5, 0x7FBA1D2317F485AA),
+            (std::f64::consts::LN_2, 0x4000000000000000),
+            (8.8, 0x40B9EA3E7732078E),
+        ];
+        for (x, bits) in known {
+            assert_eq!(math::exp(x).to_bits(), bits, "exp({x})");
+        }
+    }
+
+    #[test]
+    fn exp_has_libm_edges() {
+        assert_eq!(math::exp(0.0), 1.0);
+        assert_eq!(math::exp(-0.0), 1.0);
+        assert_eq!(math::exp(f64::INFINITY), f64::INFINITY);
+        assert_eq!(math::exp(f64::NEG_INFINITY), 0.0);
+        assert!(math::exp(f64::NAN).is_nan());
+        assert_eq!(math::exp(710.0), f64::INFINITY);
+        assert_eq!(math::exp(-800.0), 0.0);
+        // Either side of the switch to libm at |x| = 708.
+        for x in [708.0, 708.0f64.next_up(), -708.0, (-708.0f64).next_down()] {
+            assert!(ulps(math::exp(x), libm::exp(x)) <= 1, "x = {x}");
+        }
+        // exp is monotone across a table step.
+        let x = 37.0 * std::f64::consts::LN_2 / 256.0;
+        assert!(math::exp(x.next_down()) <= math::exp(x) && math::exp(x) <= math::exp(x.next_up()));
     }
 }
