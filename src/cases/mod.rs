@@ -3,9 +3,9 @@
 //!
 //! A case file states a household, parameter changes (over the built-in baseline), the
 //! shocks that hit it that year, and the expected values. The case runner turns the
-//! shocks into the draws that produce them and runs the engine's own
-//! [`model::begin_with`], budget step and [`model::finish`], so a passing case shows
-//! what the simulator really does.
+//! shocks into the draws that produce them and steps the engine's own year, budget
+//! step included, through the step API ([`Simulation::step_given`] on a county of one
+//! household), so a passing case shows what the simulator really does.
 //!
 //! ```toml
 //! description = "Dibao fills the gap to the standard"
@@ -25,10 +25,14 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::metrics::{PanelTally, YearTally};
-use crate::model::{self, CountyYear, Draws, Hits, VillageYear, YearContext, YearRecord};
+use std::borrow::Cow;
+use std::sync::Mutex;
+
+use crate::metrics::YearTally;
+use crate::model::{CountyYear, Draws, Hits, VillageYear, YearRecord};
 use crate::population::{self, Group, Household, Village};
 use crate::rng::math;
+use crate::runner::{Given, Silent, Simulation};
 use crate::scenario::households::HouseholdRow;
 use crate::scenario::{self, Origin, ScenarioError, Source};
 
@@ -386,18 +390,30 @@ pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
         job_shock: sh.job_shock,
         failed: bits(&sh.failed_programs, "shocks.failed_programs")?,
     };
-    let terrain = [Village {
+    // The engine's own stepped year, budget step included, for a county of this one
+    // household in one village.
+    let terrain = vec![Village {
         dry: ch.dry_village,
     }];
-    let villages = [village];
-    let motivation = [ch.motivation];
-    let ctx = YearContext::new(p, 0, 0, &terrain, &villages, &motivation, county);
-    let mut r = model::begin_with(&mut h, &ctx, d);
-    // The runner's own budget step, for a county of this one household.
-    let share = model::package_share(std::slice::from_ref(&r), p);
-    let (mut tally, mut panel) = (YearTally::default(), PanelTally::default());
-    model::finish(&mut h, &mut r, share, &ctx, &mut tally, &mut panel);
-    let values = values(&r, &tally, &h);
+    let mut sim = Simulation::from_population(Cow::Borrowed(&s), 0, terrain, vec![h])
+        .expect("one household in one village, as the scenario says");
+    let given = Given {
+        county,
+        villages: vec![village],
+        draws: vec![d],
+    };
+    let record = Mutex::new(None);
+    let keep = |_: u32, _: &Household, r: &YearRecord| {
+        if let Ok(mut slot) = record.lock() {
+            *slot = Some(r.clone());
+        }
+    };
+    sim.step_given(&given, &Silent, Some(&keep));
+    let r = record
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .expect("the case's year is recorded");
+    let values = values(&r, &sim.years()[0], &sim.households()[0]);
 
     let mut failures = Vec::new();
     for (key, want) in &case.expected {

@@ -28,7 +28,7 @@ mod settlement;
 mod status;
 
 pub use hazards::{HazardDraws, MAX_HAZARDS, VillageYear, hazard_names, hazards, village_years};
-pub use monitoring::{budget, package_share};
+pub use monitoring::budget;
 pub use panel::{close_panel, start_recording};
 pub use settlement::{Settlement, settle};
 

@@ -78,17 +78,6 @@ pub fn budget(p: &Params, households: usize) -> f64 {
     (mon.budget_per_household.get() + mon.social_fund_per_household.get()) * households as f64
 }
 
-/// The county step between the passes: the share of every detected household's full
-/// package that the year's budget pays (MODEL.md 3.1), for a county of `records`.
-pub fn package_share(records: &[YearRecord], p: &Params) -> f64 {
-    let claimed: f64 = records
-        .iter()
-        .filter(|r| r.detected)
-        .map(|r| r.package.cost())
-        .sum();
-    policy::package_share(claimed, budget(p, records.len()))
-}
-
 /// Pay `share` of an identified household's package (the county step's share);
 /// returns the medical relief it brings.
 pub(super) fn pay(r: &mut YearRecord, share: f64, tally: &mut YearTally) -> f64 {

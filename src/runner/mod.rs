@@ -10,7 +10,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::metrics::{PanelTally, YearTally};
-use crate::model::{self, VillageYear, YearContext, YearRecord};
+use crate::model::{self, CountyYear, Draws, VillageYear, YearContext, YearRecord};
 use crate::policy;
 use crate::population::{self, Household, Village};
 use crate::scenario::Scenario;
@@ -36,6 +36,27 @@ pub trait Observer: Sync {
 /// An observer that ignores everything.
 pub struct Silent;
 impl Observer for Silent {}
+
+/// An observer that has asked to stop: building a simulation with it draws no
+/// population (the households of [`Simulation::from_population`] are given).
+struct Cancelled;
+impl Observer for Cancelled {
+    fn cancelled(&self) -> bool {
+        true
+    }
+}
+
+/// A year's shocks given instead of drawn: what a policy rule case (`povsim check`)
+/// fixes before it steps its one household's year with [`Simulation::step_given`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Given {
+    /// The county's draws.
+    pub county: CountyYear,
+    /// Each village's disasters, by village.
+    pub villages: Vec<VillageYear>,
+    /// Each household's draws, by id.
+    pub draws: Vec<Draws>,
+}
 
 /// One household-year, as seen by an inspector (used by `trace`).
 pub type Inspector<'a> = &'a (dyn Fn(u32, &Household, &YearRecord) + Sync);
@@ -409,6 +430,40 @@ impl<'s> Simulation<'s> {
         }
     }
 
+    /// Replication `index` of `s` with the villages and households given rather than
+    /// drawn (a rule case's one household; a survey population already read), before
+    /// its first year. `households` must have `simulation.households` entries, each in
+    /// one of `villages`.
+    pub fn from_population(
+        s: Cow<'s, Scenario>,
+        index: u32,
+        villages: Vec<Village>,
+        households: Vec<Household>,
+    ) -> Result<Simulation<'s>, String> {
+        let n = s.params.simulation.households;
+        if households.len() as u64 != n {
+            return Err(format!(
+                "{} households given for a scenario of {n}",
+                households.len()
+            ));
+        }
+        if let Some(h) = households
+            .iter()
+            .find(|h| h.village as usize >= villages.len())
+        {
+            return Err(format!(
+                "a household lives in village {} of {}",
+                h.village,
+                villages.len()
+            ));
+        }
+        let mut sim = Simulation::with_lean(s, index, &Cancelled, false);
+        sim.abandoned = false;
+        sim.terrain = villages;
+        sim.pop = households;
+        Ok(sim)
+    }
+
     /// The scenario, with any change made between years.
     pub fn scenario(&self) -> &Scenario {
         &self.s
@@ -474,6 +529,31 @@ impl<'s> Simulation<'s> {
     /// begun. Returns whether a year was simulated: false once the horizon is done, or
     /// when `observer` asks to stop (the replication is then abandoned).
     pub fn step(&mut self, observer: &dyn Observer, inspect: Option<Inspector<'_>>) -> bool {
+        self.advance(None, observer, inspect)
+    }
+
+    /// [`step`](Self::step) with the year's shocks given: the county's, the villages'
+    /// and every household's draws. Rule cases run the engine's own year this way.
+    /// `given` must have a village year per village and draws per household.
+    pub fn step_given(
+        &mut self,
+        given: &Given,
+        observer: &dyn Observer,
+        inspect: Option<Inspector<'_>>,
+    ) -> bool {
+        assert!(
+            given.villages.len() == self.terrain.len() && given.draws.len() == self.pop.len(),
+            "a village year per village and draws per household"
+        );
+        self.advance(Some(given), observer, inspect)
+    }
+
+    fn advance(
+        &mut self,
+        given: Option<&Given>,
+        observer: &dyn Observer,
+        inspect: Option<Inspector<'_>>,
+    ) -> bool {
         if self.next_year().is_none() || observer.cancelled() {
             self.abandoned |= observer.cancelled();
             return false;
@@ -486,10 +566,24 @@ impl<'s> Simulation<'s> {
             self.panel = PanelTally::default();
         }
         let p = &s.yearly[t.max(0) as usize];
-        let county = model::county_year(p, index, t);
-        let villages = model::village_years(p, index, t, terrain);
+        let (county, villages) = match given {
+            Some(g) => (g.county, g.villages.clone()),
+            None => (
+                model::county_year(p, index, t),
+                model::village_years(p, index, t, terrain),
+            ),
+        };
         let motivation = village_motivation(pop, terrain.len());
         let ctx = YearContext::new(p, index, t, terrain, &villages, &motivation, county);
+        // A household's year to its claim, from its keyed draws or the given ones.
+        let open = |h: &mut Household, id: u32| match given {
+            Some(g) => {
+                let mut r = model::begin_with(h, &ctx, g.draws[id as usize]);
+                r.id = id;
+                r
+            }
+            None => model::begin(h, id, &ctx),
+        };
 
         // Pass 1: every household's year up to its claim for support. A household
         // that makes no claim closes its year at once; only detected households wait
@@ -506,7 +600,7 @@ impl<'s> Simulation<'s> {
                 }
                 for (i, h) in hs.iter_mut().enumerate() {
                     let before = lean.then(|| h.clone());
-                    let mut r = model::begin(h, household_id(chunk, i), &ctx);
+                    let mut r = open(h, household_id(chunk, i));
                     if r.detected {
                         part.claimed += r.package.cost();
                         match before {
@@ -560,7 +654,7 @@ impl<'s> Simulation<'s> {
                 for &i in lean.iter() {
                     let i = i as usize;
                     let h = &mut hs[i];
-                    let mut r = model::begin(h, household_id(chunk, i), &ctx);
+                    let mut r = open(h, household_id(chunk, i));
                     close(h, &mut r);
                 }
                 // The held records wait for `ChunkYear::clear` next year; freeing a
@@ -666,6 +760,109 @@ mod tests {
                 "memory check: `simulation.households` = 20000000: the run needs about"
             ),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_year_stepped_with_its_own_draws_given_is_the_drawn_year() {
+        // Rule cases step with given draws: given the keyed draws, the given path must
+        // be the drawn one, record for record, through the burn-in and recorded years.
+        let mut s = Source::new(None)
+            .flag("policy.monitoring.budget_per_household", 50.0, "test")
+            .load()
+            .unwrap();
+        s.params.simulation.households = 1500;
+        s.params.simulation.years = 3;
+        let index = 2;
+        let mut drawn = Simulation::new(Cow::Borrowed(&s), index);
+        let mut given = Simulation::from_population(
+            Cow::Borrowed(&s),
+            index,
+            drawn.villages().to_vec(),
+            drawn.households().to_vec(),
+        )
+        .unwrap();
+        let records = |sim: &mut Simulation<'_>, g: Option<&Given>| {
+            let seen = Mutex::new(Vec::new());
+            let keep = |_: u32, _: &Household, r: &YearRecord| seen.lock().unwrap().push(r.clone());
+            match g {
+                Some(g) => sim.step_given(g, &Silent, Some(&keep)),
+                None => sim.step(&Silent, Some(&keep)),
+            };
+            let mut seen = seen.into_inner().unwrap();
+            seen.sort_by_key(|r| r.id);
+            seen
+        };
+        let mut steps = 0;
+        while let Some(t) = drawn.next_year() {
+            let p = &s.yearly[t.max(0) as usize];
+            let (pop, terrain) = (given.households(), given.villages());
+            let county = model::county_year(p, index, t);
+            let villages = model::village_years(p, index, t, terrain);
+            let motivation = village_motivation(pop, terrain.len());
+            let ctx = YearContext::new(p, index, t, terrain, &villages, &motivation, county);
+            let draws = (0..pop.len() as u64)
+                .map(|id| Draws::new(&ctx, id))
+                .collect();
+            let g = Given {
+                county,
+                villages: villages.clone(),
+                draws,
+            };
+            assert_eq!(
+                records(&mut given, Some(&g)),
+                records(&mut drawn, None),
+                "t = {t}"
+            );
+            assert_eq!(given.households(), drawn.households(), "t = {t}");
+            steps += 1;
+        }
+        assert_eq!(steps, 3 + s.params.simulation.burn_in_years);
+        let (villages, pop) = (given.villages().to_vec(), given.households().to_vec());
+        assert_eq!(given.finish(&Silent, None), drawn.finish(&Silent, None));
+
+        // And the given draws are the ones used: a zero illness draw makes everyone ill.
+        s.params.simulation.burn_in_years = 0;
+        s.yearly = vec![s.params.clone(); 3];
+        let mut sick =
+            Simulation::from_population(Cow::Borrowed(&s), index, villages, pop).unwrap();
+        let p = &s.yearly[0];
+        let ctx_villages = model::village_years(p, index, 0, sick.villages());
+        let g = Given {
+            county: model::county_year(p, index, 0),
+            villages: ctx_villages,
+            draws: vec![
+                Draws {
+                    ill: 0.0,
+                    ..Draws::default()
+                };
+                1500
+            ],
+        };
+        let year = records(&mut sick, Some(&g));
+        assert_eq!(year.len(), 1500);
+        assert!(year.iter().all(|r| r.ill), "every household falls ill");
+    }
+
+    #[test]
+    fn a_population_given_must_match_the_scenario() {
+        let mut s = Source::new(None).load().unwrap();
+        s.params.simulation.households = 10;
+        let sim = Simulation::new(Cow::Borrowed(&s), 0);
+        let (villages, pop) = (sim.villages().to_vec(), sim.households().to_vec());
+        let short =
+            Simulation::from_population(Cow::Borrowed(&s), 0, villages.clone(), pop[..9].to_vec());
+        assert_eq!(
+            short.err().unwrap(),
+            "9 households given for a scenario of 10"
+        );
+        let nowhere =
+            Simulation::from_population(Cow::Borrowed(&s), 0, villages[..0].to_vec(), pop);
+        assert!(
+            nowhere
+                .err()
+                .unwrap()
+                .starts_with("a household lives in village")
         );
     }
 
