@@ -141,13 +141,16 @@ pub fn comparison(
                 )
             })
             .unwrap_or_else(|| "-".into());
-        let cost = find(rows, &r.scenario, "cost_total")
-            .and_then(|c| c.diff_mean)
+        let extra = find(rows, &r.scenario, "cost_total").and_then(|c| c.diff_mean);
+        let cost = extra
             .map(|c| format!("{:+.2}M", c / 1e6))
             .unwrap_or_else(|| "-".into());
         let averted = find(rows, &r.scenario, "returns_averted_per_million")
             .and_then(|c| c.diff_mean)
-            .map(|v| format!("{v:.1}"))
+            .map(|v| match compare::dominance(v, extra.unwrap_or(0.0)) {
+                Some(word) => word.to_string(),
+                None => format!("{v:.1}"),
+            })
             .unwrap_or_else(|| "-".into());
         writeln!(
             out,
@@ -165,7 +168,7 @@ pub fn comparison(
     }
     writeln!(
         out,
-        "\nreturn: the survey measure, lifted households whose income falls below the line;\n  registered: the administrative measure, those the year-end review puts back on the\n  register (below the line after support, not rescued by monitoring in time).\n* the 95% interval of the difference excludes zero. Extra cost: program spending a year\n  against the baseline (CNY, simulated households); averted/M CNY: returns averted per million\n  CNY of extra spending over the horizon (for a variant that spends less and adds returns:\n  returns added per million CNY saved)."
+        "\nreturn: the survey measure, lifted households whose income falls below the line;\n  registered: the administrative measure, those the year-end review puts back on the\n  register (below the line after support, not rescued by monitoring in time).\n* the 95% interval of the difference excludes zero. Extra cost: program spending a year\n  against the baseline (CNY, simulated households); averted/M CNY: returns averted per million\n  CNY of extra spending over the horizon (for a variant that spends less and adds returns:\n  returns added per million CNY saved; dominates: fewer returns at lower cost; dominated:\n  more returns at higher cost)."
     )?;
     Ok(())
 }

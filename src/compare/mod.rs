@@ -495,6 +495,21 @@ impl Comparison {
 
 /// `comparison.csv`, written through the `csv` crate so that a scenario named after a
 /// file such as `strong, fast.toml` is quoted rather than splitting its row.
+/// What a negative `returns_averted_per_million` means, which its sign alone does not
+/// say: a variant that averts returns and spends less than the baseline `"dominates"`
+/// it; one that adds returns and spends more is `"dominated"`. `None` for a ratio that
+/// is not negative (returns averted per million spent, or added per million saved).
+pub fn dominance(averted_per_million: f64, extra_cost: f64) -> Option<&'static str> {
+    if averted_per_million.is_nan() || averted_per_million >= 0.0 || extra_cost == 0.0 {
+        return None;
+    }
+    Some(if extra_cost < 0.0 {
+        "dominates"
+    } else {
+        "dominated"
+    })
+}
+
 pub fn comparison_csv(rows: &[Row]) -> Result<Vec<u8>, OutputError> {
     let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
     let mut table = Csv::new(
@@ -534,6 +549,19 @@ pub fn comparison_csv(rows: &[Row]) -> Result<Vec<u8>, OutputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_negative_ratio_says_which_way_it_is_negative() {
+        // Fewer returns, less spending: 2 averted for 1 million saved.
+        assert_eq!(dominance(2.0 / -1.0, -1e6), Some("dominates"));
+        // More returns, more spending.
+        assert_eq!(dominance(-2.0 / 1.0, 1e6), Some("dominated"));
+        // Returns averted per million spent, and returns added per million saved.
+        assert_eq!(dominance(2.0, 1e6), None);
+        assert_eq!(dominance(-2.0 / -1.0, -1e6), None);
+        assert_eq!(dominance(f64::NAN, 1e6), None);
+        assert_eq!(dominance(-1.0, 0.0), None);
+    }
 
     #[test]
     fn bundled_study_loads() {

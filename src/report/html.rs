@@ -709,13 +709,21 @@ fn compare_table(arms: &[RunData], rows: &[CompareRow], independent: bool) -> St
             (String::new(), ""),
         ]);
     }
-    // A ratio whose cost change cannot be told from zero has no finite interval.
-    let averted = |r: Option<&CompareRow>| match r {
-        Some(row) if row.diff.ci().is_none() => format!(
-            "{}<br><span class=\"ci\">interval unbounded</span>",
-            signed(row.diff.mean, 1)
-        ),
-        _ => change(r, 1.0, 1),
+    // A ratio whose cost change cannot be told from zero has no finite interval; a
+    // negative one says whether the variant dominates the baseline or is dominated.
+    let averted = |r: Option<&CompareRow>, cost: Option<&CompareRow>| {
+        let extra = cost.map_or(0.0, |c| c.diff.mean);
+        let shown = match r {
+            Some(row) if row.diff.ci().is_none() => format!(
+                "{}<br><span class=\"ci\">interval unbounded</span>",
+                signed(row.diff.mean, 1)
+            ),
+            _ => change(r, 1.0, 1),
+        };
+        match r.and_then(|row| crate::compare::dominance(row.diff.mean, extra)) {
+            Some(word) => format!("{shown}<br><span class=\"ci\">{word}</span>"),
+            None => shown,
+        }
     };
     // Variants ordered by their change in the return rate, best first.
     let mut order: Vec<&RunData> = arms.iter().skip(1).collect();
@@ -738,7 +746,10 @@ fn compare_table(arms: &[RunData], rows: &[CompareRow], independent: bool) -> St
             (mean(cum, pct), ""),
             (mean(cost, millions), ""),
             (change(cost, 1e-6, 2), ""),
-            (averted(find(&arm.name, "returns_averted_per_million")), ""),
+            (
+                averted(find(&arm.name, "returns_averted_per_million"), cost),
+                "",
+            ),
         ]);
     }
     let how = if independent {
@@ -754,8 +765,10 @@ fn compare_table(arms: &[RunData], rows: &[CompareRow], independent: bool) -> St
         &format!(
             "{how}; * marks an interval that excludes zero. The return rate is the survey \
              measure (income below the line), the registered one the register's (put back \
-             on it at the year-end review). Variants are ordered by their change in the \
-             return rate."
+             on it at the year-end review). A negative ratio of returns averted per million \
+             CNY is marked: a variant that dominates has fewer returns at lower cost, a \
+             dominated one more returns at higher cost. Variants are ordered by their \
+             change in the return rate."
         ),
     )
 }
