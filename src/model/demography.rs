@@ -3,7 +3,13 @@
 
 use super::{Draws, YearRecord};
 use crate::population::Household;
+use crate::rng::Purpose;
 use crate::scenario::Params;
+
+/// Retirement of a labour unit.
+pub const RETIRE: Purpose = Purpose::new("demography.retire");
+/// A member entering working age.
+pub const ENTRY: Purpose = Purpose::new("demography.entry");
 
 /// Age the household by a year.
 pub(super) fn age(h: &mut Household, r: &mut YearRecord, p: &Params, d: &Draws) {

@@ -10,6 +10,9 @@ use crate::rng::{self, Kind, Purpose};
 use crate::scenario::Params;
 use crate::scenario::params::Hazard;
 
+/// Idiosyncratic disaster loss.
+pub const SPREAD: Purpose = Purpose::new("hazards.spread");
+
 /// The most hazards a scenario may have (a household's record keeps one bit each).
 pub const MAX_HAZARDS: usize = 8;
 

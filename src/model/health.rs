@@ -4,7 +4,16 @@
 use super::{Draws, YearContext, YearRecord};
 use crate::policy::{self, HealthCover};
 use crate::population::Household;
-use crate::rng::math;
+use crate::rng::{Purpose, math};
+
+/// Serious illness.
+pub const ILL: Purpose = Purpose::new("health.ill");
+/// Illness takes a labour unit out of work.
+pub const ILL_LABOUR: Purpose = Purpose::new("health.labour_loss");
+/// Illness becomes chronic.
+pub const ILL_CHRONIC: Purpose = Purpose::new("health.chronic_onset");
+/// Illness cost.
+pub const ILL_COST: Purpose = Purpose::new("health.cost");
 
 /// The year's illness: whether a member falls seriously ill, what it costs, whether it
 /// takes a worker out, and the chronic illnesses' bills.

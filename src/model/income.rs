@@ -4,7 +4,18 @@
 
 use super::{Draws, YearContext, YearRecord};
 use crate::population::{self, Household};
-use crate::rng::math;
+use crate::rng::{Purpose, math};
+
+/// Keeping held jobs.
+pub const EMPLOY: Purpose = Purpose::new("income.keep_jobs");
+/// Finding jobs.
+pub const FIND: Purpose = Purpose::new("income.find_jobs");
+/// Persistent income innovation.
+pub const PERSISTENT: Purpose = Purpose::new("income.persistent");
+/// Transitory income shock.
+pub const TRANSITORY: Purpose = Purpose::new("income.transitory");
+/// Wage level.
+pub const WAGE: Purpose = Purpose::new("income.wage");
 
 /// Earn the year's farm, livestock and wage income and other transfers, keeping
 /// `keep_farm` of farm output and `keep_livestock` of livestock returns; returns the

@@ -4,7 +4,12 @@
 use super::{Draws, YearContext, YearRecord};
 use crate::metrics::{Program, YearTally};
 use crate::population::Household;
-use crate::rng::math;
+use crate::rng::{Purpose, math};
+
+/// Leaving a failed program.
+pub const PROGRAM_EXIT: Purpose = Purpose::new("industry.exit");
+/// Program income.
+pub const PROGRAM: Purpose = Purpose::new("industry.income");
 
 /// The year's income from the programs the household is in.
 pub(super) fn earn(h: &Household, r: &mut YearRecord, ctx: &YearContext<'_>, d: &Draws) {

@@ -261,44 +261,19 @@ impl Default for Hits {
     }
 }
 
-/// The purposes of a household's yearly draws.
+/// The purposes of a household's yearly up-front draws, each declared in the module
+/// of the mechanism that draws it.
 pub mod purposes {
     use crate::rng::Purpose;
 
-    /// Retirement of a labour unit.
-    pub const RETIRE: Purpose = Purpose::new("demography.retire");
-    /// A member entering working age.
-    pub const ENTRY: Purpose = Purpose::new("demography.entry");
-    /// Serious illness.
-    pub const ILL: Purpose = Purpose::new("health.ill");
-    /// Illness takes a labour unit out of work.
-    pub const ILL_LABOUR: Purpose = Purpose::new("health.labour_loss");
-    /// Illness becomes chronic.
-    pub const ILL_CHRONIC: Purpose = Purpose::new("health.chronic_onset");
-    /// Illness cost.
-    pub const ILL_COST: Purpose = Purpose::new("health.cost");
-    /// Keeping held jobs.
-    pub const EMPLOY: Purpose = Purpose::new("income.keep_jobs");
-    /// Finding jobs.
-    pub const FIND: Purpose = Purpose::new("income.find_jobs");
-    /// Persistent income innovation.
-    pub const PERSISTENT: Purpose = Purpose::new("income.persistent");
-    /// Transitory income shock.
-    pub const TRANSITORY: Purpose = Purpose::new("income.transitory");
-    /// Wage level.
-    pub const WAGE: Purpose = Purpose::new("income.wage");
-    /// Detection by monitoring.
-    pub const DETECT: Purpose = Purpose::new("monitoring.detect");
-    /// Dibao enrolment.
-    pub const DIBAO: Purpose = Purpose::new("safety_net.dibao");
-    /// Skills training.
-    pub const TRAIN: Purpose = Purpose::new("motivation.training");
-    /// Leaving a failed program.
-    pub const PROGRAM_EXIT: Purpose = Purpose::new("industry.exit");
-    /// Program income.
-    pub const PROGRAM: Purpose = Purpose::new("industry.income");
-    /// Idiosyncratic disaster loss.
-    pub const SPREAD: Purpose = Purpose::new("hazards.spread");
+    pub use super::demography::{ENTRY, RETIRE};
+    pub use super::hazards::SPREAD;
+    pub use super::health::{ILL, ILL_CHRONIC, ILL_COST, ILL_LABOUR};
+    pub use super::income::{EMPLOY, FIND, PERSISTENT, TRANSITORY, WAGE};
+    pub use super::industry::{PROGRAM, PROGRAM_EXIT};
+    pub use super::monitoring::DETECT;
+    pub use super::motivation::TRAIN;
+    pub use super::safety_net::DIBAO;
 
     /// The up-front uniforms, in `Draws` order (the draw floor makes the same).
     pub const UNIFORMS: [Purpose; 11] = [
@@ -531,7 +506,7 @@ pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRec
 }
 
 /// Apply the support paid (`share` of a detected household's full package, from
-/// [`package_share`]), settle the year, update status, review the register, and count.
+/// [`crate::policy::package_share`]), settle the year, update status, review the register, and count.
 /// The passes run in this order (docs/model.md 2).
 pub fn finish(
     h: &mut Household,

@@ -6,8 +6,12 @@ use super::{Draws, YearContext, YearRecord};
 use crate::metrics::{Program, RiskGroup, YearTally};
 use crate::policy::{self, Package};
 use crate::population::Household;
+use crate::rng::Purpose;
 use crate::scenario::Params;
 use crate::scenario::params::{Actor, Monitoring};
+
+/// Detection by monitoring.
+pub const DETECT: Purpose = Purpose::new("monitoring.detect");
 
 /// Identify the household if it is at risk, and state the package it would claim.
 pub(super) fn identify(h: &Household, r: &mut YearRecord, ctx: &YearContext<'_>, d: &Draws) {

@@ -4,7 +4,11 @@
 use super::{YearContext, YearRecord};
 use crate::metrics::{Program, YearTally};
 use crate::population::{Household, Share16};
+use crate::rng::Purpose;
 use crate::scenario::params::Actor;
+
+/// Skills training.
+pub const TRAIN: Purpose = Purpose::new("motivation.training");
 
 /// Update the household's motivation; `train_draw` says whether it is offered training.
 pub(super) fn update(

@@ -6,7 +6,11 @@ use super::{Draws, YearContext, YearRecord};
 use crate::metrics::{Program, YearTally};
 use crate::policy;
 use crate::population::Household;
+use crate::rng::Purpose;
 use crate::scenario::params::Actor;
+
+/// Dibao enrolment.
+pub const DIBAO: Purpose = Purpose::new("safety_net.dibao");
 
 /// Dibao enrolment and payment.
 pub(super) fn enrol_dibao(h: &mut Household, r: &mut YearRecord, ctx: &YearContext<'_>, d: &Draws) {
