@@ -408,7 +408,8 @@ pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
             *slot = Some(r.clone());
         }
     };
-    sim.step_given(&given, &Silent, Some(&keep));
+    sim.step_given(&given, &Silent, Some(&keep))
+        .expect("a village year and draws for the one household");
     let r = record
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -534,18 +534,23 @@ impl<'s> Simulation<'s> {
 
     /// [`step`](Self::step) with the year's shocks given: the county's, the villages'
     /// and every household's draws. Rule cases run the engine's own year this way.
-    /// `given` must have a village year per village and draws per household.
+    /// Refused unless `given` has a village year per village and draws per household.
     pub fn step_given(
         &mut self,
         given: &Given,
         observer: &dyn Observer,
         inspect: Option<Inspector<'_>>,
-    ) -> bool {
-        assert!(
-            given.villages.len() == self.terrain.len() && given.draws.len() == self.pop.len(),
-            "a village year per village and draws per household"
-        );
-        self.advance(Some(given), observer, inspect)
+    ) -> Result<bool, String> {
+        if given.villages.len() != self.terrain.len() || given.draws.len() != self.pop.len() {
+            return Err(format!(
+                "given {} village years and {} households' draws for {} villages and {} households",
+                given.villages.len(),
+                given.draws.len(),
+                self.terrain.len(),
+                self.pop.len()
+            ));
+        }
+        Ok(self.advance(Some(given), observer, inspect))
     }
 
     fn advance(
@@ -786,7 +791,7 @@ mod tests {
             let seen = Mutex::new(Vec::new());
             let keep = |_: u32, _: &Household, r: &YearRecord| seen.lock().unwrap().push(r.clone());
             match g {
-                Some(g) => sim.step_given(g, &Silent, Some(&keep)),
+                Some(g) => sim.step_given(g, &Silent, Some(&keep)).unwrap(),
                 None => sim.step(&Silent, Some(&keep)),
             };
             let mut seen = seen.into_inner().unwrap();
@@ -839,6 +844,18 @@ mod tests {
                 1500
             ],
         };
+        let short = Given {
+            draws: g.draws[..1499].to_vec(),
+            ..g.clone()
+        };
+        let v = sick.villages().len();
+        assert_eq!(
+            sick.step_given(&short, &Silent, None).unwrap_err(),
+            format!(
+                "given {v} village years and 1499 households' draws for {v} villages and 1500 households"
+            )
+        );
+        assert_eq!(sick.next_year(), Some(0), "a refused year is not simulated");
         let year = records(&mut sick, Some(&g));
         assert_eq!(year.len(), 1500);
         assert!(year.iter().all(|r| r.ill), "every household falls ill");
