@@ -1,8 +1,9 @@
 //! The physical floor: a bare loop that makes, per household-year, the same number and
 //! kinds of random draws as the engine's up-front ones (11 uniforms, 4 normals and 2
 //! log-normals, each keyed by seed, replication, household, year and purpose from the
-//! same counter-based generator, exactly as `model::Draws` does) and nothing else. Households run in the engine's chunks, in
-//! parallel with rayon, and every draw feeds a sum so that none can be optimised away.
+//! same counter-based generator, exactly as `model::Draws` does) and nothing else.
+//! Households run in the engine's chunks, in parallel with rayon, and every draw feeds
+//! a sum so that none can be optimised away.
 //!
 //! `cargo bench --bench draw_floor -- --households N --years T --replications R --threads K`
 //! prints one JSON line; `benches/compare.py` runs it beside the engine.

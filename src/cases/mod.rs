@@ -20,13 +20,11 @@
 //! dibao = 6400.0             # (4,600 - 3,000) x 4
 //! ```
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
-
-use std::borrow::Cow;
-use std::sync::Mutex;
 
 use crate::metrics::YearTally;
 use crate::model::{CountyYear, Draws, Hits, VillageYear, YearRecord};
@@ -402,17 +400,10 @@ pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
         villages: vec![village],
         draws: vec![d],
     };
-    let record = Mutex::new(None);
-    let keep = |_: u32, _: &Household, r: &YearRecord| {
-        if let Ok(mut slot) = record.lock() {
-            *slot = Some(r.clone());
-        }
-    };
-    sim.step_given(&given, &Silent, Some(&keep))
-        .expect("a village year and draws for the one household");
-    let r = record
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    let r = sim
+        .step_given_recorded(&given, &Silent)
+        .expect("a village year and draws for the one household")
+        .pop()
         .expect("the case's year is recorded");
     let values = values(&r, &sim.years()[0], &sim.households()[0]);
 

@@ -493,8 +493,6 @@ impl Comparison {
     }
 }
 
-/// `comparison.csv`, written through the `csv` crate so that a scenario named after a
-/// file such as `strong, fast.toml` is quoted rather than splitting its row.
 /// What a negative `returns_averted_per_million` means, which its sign alone does not
 /// say: a variant that averts returns and spends less than the baseline `"dominates"`
 /// it; one that adds returns and spends more is `"dominated"`. `None` for a ratio that
@@ -510,6 +508,8 @@ pub fn dominance(averted_per_million: f64, extra_cost: f64) -> Option<&'static s
     })
 }
 
+/// `comparison.csv`, written through the `csv` crate so that a scenario named after a
+/// file such as `strong, fast.toml` is quoted rather than splitting its row.
 pub fn comparison_csv(rows: &[Row]) -> Result<Vec<u8>, OutputError> {
     let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
     let mut table = Csv::new(

@@ -37,15 +37,6 @@ pub trait Observer: Sync {
 pub struct Silent;
 impl Observer for Silent {}
 
-/// An observer that has asked to stop: building a simulation with it draws no
-/// population (the households of [`Simulation::from_population`] are given).
-struct Cancelled;
-impl Observer for Cancelled {
-    fn cancelled(&self) -> bool {
-        true
-    }
-}
-
 /// A year's shocks given instead of drawn: what a policy rule case (`povsim check`)
 /// fixes before it steps its one household's year with [`Simulation::step_given`].
 #[derive(Debug, Clone, PartialEq)]
@@ -410,13 +401,27 @@ impl<'s> Simulation<'s> {
                 }
             }));
         }
+        let abandoned = observer.cancelled();
+        Simulation::assemble(s, index, lean, terrain, pop, abandoned)
+    }
+
+    /// A replication of these villages and households, before its first year.
+    fn assemble(
+        s: Cow<'s, Scenario>,
+        index: u32,
+        lean: bool,
+        terrain: Vec<Village>,
+        pop: Vec<Household>,
+        abandoned: bool,
+    ) -> Simulation<'s> {
+        let sim = &s.params.simulation;
         let parts = std::iter::repeat_with(ChunkYear::default)
-            .take(n.div_ceil(CHUNK))
+            .take(pop.len().div_ceil(CHUNK))
             .collect();
-        let t = -(p0.simulation.burn_in_years as i32);
-        let years = Vec::with_capacity(p0.simulation.years as usize);
+        let t = -(sim.burn_in_years as i32);
+        let years = Vec::with_capacity(sim.years as usize);
         Simulation {
-            abandoned: observer.cancelled(),
+            abandoned,
             s,
             index,
             lean,
@@ -457,11 +462,10 @@ impl<'s> Simulation<'s> {
                 villages.len()
             ));
         }
-        let mut sim = Simulation::with_lean(s, index, &Cancelled, false);
-        sim.abandoned = false;
-        sim.terrain = villages;
-        sim.pop = households;
-        Ok(sim)
+        let lean = n >= LARGE_POPULATION;
+        Ok(Simulation::assemble(
+            s, index, lean, villages, households, false,
+        ))
     }
 
     /// The scenario, with any change made between years.
@@ -683,13 +687,39 @@ impl<'s> Simulation<'s> {
     /// Simulate the next year and return every household's record of it, by id
     /// (none in the burn-in, or when no year was left to simulate).
     pub fn step_recorded(&mut self, observer: &dyn Observer) -> Vec<YearRecord> {
+        self.recorded(|sim, keep| sim.step(observer, Some(keep)))
+    }
+
+    /// [`step_given`](Self::step_given), returning every household's record of the
+    /// year, by id, as [`step_recorded`](Self::step_recorded) does.
+    pub fn step_given_recorded(
+        &mut self,
+        given: &Given,
+        observer: &dyn Observer,
+    ) -> Result<Vec<YearRecord>, String> {
+        let mut refused = None;
+        let records =
+            self.recorded(
+                |sim, keep| match sim.step_given(given, observer, Some(keep)) {
+                    Ok(stepped) => stepped,
+                    Err(e) => {
+                        refused = Some(e);
+                        false
+                    }
+                },
+            );
+        refused.map_or(Ok(records), Err)
+    }
+
+    /// The records an inspector sees while `step` runs, by id.
+    fn recorded(&mut self, step: impl FnOnce(&mut Self, Inspector<'_>) -> bool) -> Vec<YearRecord> {
         let seen = std::sync::Mutex::new(Vec::new());
         let keep = |_: u32, _: &Household, r: &YearRecord| {
             if let Ok(mut v) = seen.lock() {
                 v.push(r.clone());
             }
         };
-        self.step(observer, Some(&keep));
+        step(self, &keep);
         let mut records = seen
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -787,16 +817,9 @@ mod tests {
             drawn.households().to_vec(),
         )
         .unwrap();
-        let records = |sim: &mut Simulation<'_>, g: Option<&Given>| {
-            let seen = Mutex::new(Vec::new());
-            let keep = |_: u32, _: &Household, r: &YearRecord| seen.lock().unwrap().push(r.clone());
-            match g {
-                Some(g) => sim.step_given(g, &Silent, Some(&keep)).unwrap(),
-                None => sim.step(&Silent, Some(&keep)),
-            };
-            let mut seen = seen.into_inner().unwrap();
-            seen.sort_by_key(|r| r.id);
-            seen
+        let records = |sim: &mut Simulation<'_>, g: Option<&Given>| match g {
+            Some(g) => sim.step_given_recorded(g, &Silent).unwrap(),
+            None => sim.step_recorded(&Silent),
         };
         let mut steps = 0;
         while let Some(t) = drawn.next_year() {
@@ -850,7 +873,7 @@ mod tests {
         };
         let v = sick.villages().len();
         assert_eq!(
-            sick.step_given(&short, &Silent, None).unwrap_err(),
+            sick.step_given_recorded(&short, &Silent).unwrap_err(),
             format!(
                 "given {v} village years and 1499 households' draws for {v} villages and 1500 households"
             )
