@@ -12,7 +12,10 @@ use crate::scenario::households::HouseholdRow;
 pub enum Group {
     /// Registered (建档立卡) and lifted out of poverty before the start.
     Lifted,
-    /// Never registered, income between the line and the monitoring threshold.
+    /// Never registered, meant as the households between the line and the monitoring
+    /// threshold (边缘户). Drawn as `marginal_income_shift` on the common income
+    /// distribution, so only about a fifth of them lie in that band in a given year
+    /// (docs/calibration.md, "Where the stock sits").
     Marginal,
     /// Everyone else.
     Other,
