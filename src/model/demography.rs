@@ -1,7 +1,7 @@
 //! Demography (MODEL.md 2.1): the head ages and is succeeded; a member reaches pension
 //! age; a worker retires, or a member enters working age.
 
-use super::{Draws, YearRecord};
+use super::{YearDraws, YearRecord};
 use crate::population::Household;
 use crate::rng::Purpose;
 use crate::scenario::Params;
@@ -12,7 +12,7 @@ pub const RETIRE: Purpose = Purpose::new("demography.retire");
 pub const ENTRY: Purpose = Purpose::new("demography.entry");
 
 /// Age the household by a year.
-pub(super) fn age(h: &mut Household, r: &mut YearRecord, p: &Params, d: &Draws) {
+pub(super) fn age(h: &mut Household, r: &mut YearRecord, p: &Params, d: YearDraws<'_>) {
     let dem = &p.demography;
     if dem.enabled {
         h.head_age = h.head_age.saturating_add(1);
@@ -25,11 +25,11 @@ pub(super) fn age(h: &mut Household, r: &mut YearRecord, p: &Params, d: &Draws) 
         }
         if f64::from(h.head_age) >= dem.retirement_age
             && h.labour > 0
-            && d.retire < dem.retirement_probability.get()
+            && d.retire() < dem.retirement_probability.get()
         {
             h.labour -= 1;
             r.retired = true;
-        } else if h.labour + h.elderly < h.size && d.entry < dem.labour_entry_probability.get() {
+        } else if h.labour + h.elderly < h.size && d.entry() < dem.labour_entry_probability.get() {
             h.labour += 1;
             r.entered = true;
         }

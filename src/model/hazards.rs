@@ -4,7 +4,7 @@
 //! Hazards are data: `[shocks.hazards.NAME]` tables, in name order. Every draw of a
 //! hazard is keyed by its name, so adding or removing one changes no other draw.
 
-use super::{Draws, YearContext, YearRecord, stream_year};
+use super::{YearContext, YearDraws, YearRecord, stream_year};
 use crate::population::{Household, Village};
 use crate::rng::{self, Kind, Purpose};
 use crate::scenario::Params;
@@ -107,17 +107,21 @@ pub(super) fn strike(
     h: &Household,
     r: &mut YearRecord,
     ctx: &YearContext<'_>,
-    d: &Draws,
+    d: YearDraws<'_>,
 ) -> (f64, f64) {
     let village = &ctx.villages[h.village as usize];
     let spread = ctx.p.shocks.disaster_spread;
     let mut keep_farm = 1.0;
     let mut keep_livestock = 1.0;
+    // One idiosyncratic spread a year, drawn when a first hazard hits.
+    let mut spread_draw = None;
     for (k, hd) in ctx.hazards.iter().enumerate() {
         let hz = hd.hazard;
         if village.loss[k] > 0.0 && d.hit(hd.hit) < hz.affected_share.get() {
             let loss = (village.loss[k]
-                * rng::math::exp(spread * d.spread - spread * spread / 2.0))
+                * rng::math::exp(
+                    spread * *spread_draw.get_or_insert_with(|| d.spread()) - spread * spread / 2.0,
+                ))
             .min(1.0);
             keep_farm *= 1.0 - loss;
             keep_livestock *= 1.0 - hz.livestock_loss.get();

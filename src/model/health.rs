@@ -1,7 +1,7 @@
 //! Health (MODEL.md 2.2): serious illness, its cost and the labour it takes; chronic
 //! disease; and what the medical schemes cover of the year's bills.
 
-use super::{Draws, YearContext, YearRecord};
+use super::{YearContext, YearDraws, YearRecord};
 use crate::policy::{self, HealthCover};
 use crate::population::Household;
 use crate::rng::{Purpose, math};
@@ -17,7 +17,12 @@ pub const ILL_COST: Purpose = Purpose::new("health.cost");
 
 /// The year's illness: whether a member falls seriously ill, what it costs, whether it
 /// takes a worker out, and the chronic illnesses' bills.
-pub(super) fn fall_ill(h: &mut Household, r: &mut YearRecord, ctx: &YearContext<'_>, d: &Draws) {
+pub(super) fn fall_ill(
+    h: &mut Household,
+    r: &mut YearRecord,
+    ctx: &YearContext<'_>,
+    d: YearDraws<'_>,
+) {
     let p = ctx.p;
     let g = ctx.growth;
     let ill = &p.shocks.illness;
@@ -29,19 +34,19 @@ pub(super) fn fall_ill(h: &mut Household, r: &mut YearRecord, ctx: &YearContext<
             1.0
         };
         let prob = (ill.probability.get() * age_factor * chronic_factor).min(1.0);
-        r.ill = d.ill < prob;
+        r.ill = d.ill() < prob;
         // A worker still recovering from an earlier illness stays out this year.
         if h.sick_years > 0 {
             h.sick_years -= 1;
             r.labour_lost = true;
         }
         if r.ill {
-            r.illness_cost = ill.cost_median.get() * g * math::exp(ill.cost_sigma * d.ill_cost);
-            if d.ill_labour < ill.labour_loss_probability.get() {
+            r.illness_cost = ill.cost_median.get() * g * math::exp(ill.cost_sigma * d.ill_cost());
+            if d.ill_labour() < ill.labour_loss_probability.get() {
                 r.labour_lost = true;
                 h.sick_years = ill.labour_loss_years.saturating_sub(1).min(255) as u8;
             }
-            if d.ill_chronic < ill.chronic_onset_probability.get() && h.chronic < h.size {
+            if d.ill_chronic() < ill.chronic_onset_probability.get() && h.chronic < h.size {
                 h.chronic += 1;
                 r.became_chronic = true;
                 // A worker whose illness turns chronic does not come back to work.

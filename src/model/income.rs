@@ -2,7 +2,7 @@
 //! and livestock income after the year's disasters, jobs kept and found, wages, and
 //! the other transfers (subsidies and remittances).
 
-use super::{Draws, YearContext, YearRecord};
+use super::{YearContext, YearDraws, YearRecord};
 use crate::population::{self, Household};
 use crate::rng::{Purpose, math};
 
@@ -25,7 +25,7 @@ pub(super) fn earn(
     h: &mut Household,
     r: &mut YearRecord,
     ctx: &YearContext<'_>,
-    d: &Draws,
+    d: YearDraws<'_>,
     (keep_farm, keep_livestock): (f64, f64),
 ) -> f64 {
     let p = ctx.p;
@@ -33,8 +33,14 @@ pub(super) fn earn(
     let inc = &p.income;
     let shocks = &p.shocks.income;
     let transitory = if shocks.enabled {
-        h.u = (shocks.rho * f64::from(h.u) + shocks.persistent_sd * d.persistent) as f32;
-        shocks.transitory_sd * d.transitory
+        h.u = (shocks.rho * f64::from(h.u) + shocks.persistent_sd * d.persistent()) as f32;
+        // With no transitory shock its draw is not made (0 * draw would add only
+        // a signed zero to the sum below, which changes no bit of the multiplier).
+        if shocks.transitory_sd == 0.0 {
+            0.0
+        } else {
+            shocks.transitory_sd * d.transitory()
+        }
     } else {
         h.u = 0.0;
         0.0
@@ -70,7 +76,11 @@ pub(super) fn earn(
         keep *= shock;
     }
     let held = h.jobs.min(r.working);
-    let kept = population::binomial(u32::from(held), keep, d.employ);
+    let kept = if held > 0 {
+        population::binomial(u32::from(held), keep, d.employ())
+    } else {
+        0
+    };
     // The finding rate (a logistic, so an `exp`) matters only for idle units.
     let found = if r.working > held {
         let p_star = population::employment_probability_at(
@@ -87,7 +97,7 @@ pub(super) fn earn(
         if r.job_shock {
             find *= shock;
         }
-        population::binomial(u32::from(r.working - held), find, d.find)
+        population::binomial(u32::from(r.working - held), find, d.find())
     } else {
         0
     };
@@ -99,7 +109,7 @@ pub(super) fn earn(
         f64::from(r.employed)
             * inc.wage_mean.get()
             * g
-            * math::exp(ws * d.wage - ws * ws / 2.0)
+            * math::exp(ws * d.wage() - ws * ws / 2.0)
             * multiplier
     } else {
         0.0

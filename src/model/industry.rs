@@ -1,7 +1,7 @@
 //! Industry programs (MODEL.md 3.2): enrolled households' program income, with the
 //! county's program failures; the programs' costs, and leaving a failed program.
 
-use super::{Draws, YearContext, YearRecord};
+use super::{YearContext, YearDraws, YearRecord};
 use crate::metrics::{Program, YearTally};
 use crate::population::Household;
 use crate::rng::{Purpose, math};
@@ -12,16 +12,18 @@ pub const PROGRAM_EXIT: Purpose = Purpose::new("industry.exit");
 pub const PROGRAM: Purpose = Purpose::new("industry.income");
 
 /// The year's income from the programs the household is in.
-pub(super) fn earn(h: &Household, r: &mut YearRecord, ctx: &YearContext<'_>, d: &Draws) {
+pub(super) fn earn(h: &Household, r: &mut YearRecord, ctx: &YearContext<'_>, d: YearDraws<'_>) {
     let p = ctx.p;
     let g = ctx.growth;
     let ind = &p.policy.industry;
     if ind.enabled {
+        // One program-income draw a year, shared by the household's programs.
+        let mut draw = None;
         for (i, prog) in ctx.enrolled(h.programs) {
             let s = prog.income_sigma;
             let mut income = prog.income_mean.get()
                 * g
-                * math::exp(s * d.program - s * s / 2.0)
+                * math::exp(s * *draw.get_or_insert_with(|| d.program()) - s * s / 2.0)
                 * (1.0
                     + prog.motivation_effect
                         * (h.m.get() - p.population.motivation_reference.get()));

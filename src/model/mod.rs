@@ -203,9 +203,10 @@ pub fn county_year(p: &Params, replication: u32, t: i32) -> CountyYear {
 }
 
 /// A household's random draws for one year. Each is keyed by its purpose (named
-/// after the mechanism that uses it), so it is the same whatever else is drawn; all
-/// but the hazard hits are drawn up front, the hits when a hazard strikes the
-/// household's village. Rule cases (`povsim check`) give fixed values instead.
+/// after the mechanism that uses it), so it is the same whatever else is drawn and
+/// whenever it is made: the engine makes each when a pass first needs it, the hits
+/// when a hazard strikes the household's village. Rule cases (`povsim check`) give
+/// fixed values instead.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Draws {
     /// Retirement of a labour unit.
@@ -261,7 +262,7 @@ impl Default for Hits {
     }
 }
 
-/// The purposes of a household's yearly up-front draws, each declared in the module
+/// The purposes of a household's yearly draws (the fields of `Draws`), each declared in the module
 /// of the mechanism that draws it.
 pub mod purposes {
     use crate::rng::Purpose;
@@ -275,7 +276,7 @@ pub mod purposes {
     pub use super::motivation::TRAIN;
     pub use super::safety_net::DIBAO;
 
-    /// The up-front uniforms, in `Draws` order (the draw floor makes the same).
+    /// The uniforms, in `Draws` order (the draw floor makes the same).
     pub const UNIFORMS: [Purpose; 11] = [
         RETIRE,
         ENTRY,
@@ -289,36 +290,16 @@ pub mod purposes {
         TRAIN,
         PROGRAM_EXIT,
     ];
-    /// The up-front normals, in `Draws` order.
+    /// The normals, in `Draws` order.
     pub const NORMALS: [Purpose; 6] = [ILL_COST, SPREAD, PERSISTENT, TRANSITORY, WAGE, PROGRAM];
 }
 
 impl Draws {
-    /// Draw household `id`'s year of `ctx`.
-    #[inline]
+    /// Draw household `id`'s year of `ctx`: every draw, made now (the engine makes
+    /// each only when a pass needs it, with the same values).
     pub fn new(ctx: &YearContext<'_>, id: u64) -> Self {
-        use purposes::*;
         let k = ctx.household_streams.key(id, stream_year(ctx.p, ctx.t));
-        Draws {
-            retire: k.uniform(RETIRE),
-            entry: k.uniform(ENTRY),
-            ill: k.uniform(ILL),
-            ill_labour: k.uniform(ILL_LABOUR),
-            ill_chronic: k.uniform(ILL_CHRONIC),
-            hits: Hits::Keyed(k),
-            employ: k.uniform(EMPLOY),
-            find: k.uniform(FIND),
-            detect: k.uniform(DETECT),
-            dibao: k.uniform(DIBAO),
-            train: k.uniform(TRAIN),
-            program_exit: k.uniform(PROGRAM_EXIT),
-            ill_cost: k.normal(ILL_COST),
-            spread: k.normal(SPREAD),
-            persistent: k.normal(PERSISTENT),
-            transitory: k.normal(TRANSITORY),
-            wage: k.normal(WAGE),
-            program: k.normal(PROGRAM),
-        }
+        YearDraws::Keyed(k).values()
     }
 
     /// The uniform that decides whether the hazard whose hit purpose is `hit` hits
@@ -328,6 +309,77 @@ impl Draws {
         match self.hits {
             Hits::Keyed(k) => k.uniform(hit),
             Hits::Fixed(u) => u,
+        }
+    }
+}
+
+/// A household-year's draws as the passes read them: made from the household's key
+/// when a pass first asks (a household that is not ill draws no illness cost, one
+/// without a job no wage), or given (rule cases). A draw is a pure function of its
+/// key and purpose, so making it late, or not at all, changes no other draw and no
+/// value: `Draws::new` makes every one of them from the same accessors.
+#[derive(Debug, Clone, Copy)]
+enum YearDraws<'a> {
+    Keyed(Key),
+    Given(&'a Draws),
+}
+
+/// The accessors of [`YearDraws`], one per `Draws` field, and [`YearDraws::values`].
+macro_rules! year_draws {
+    ($($name:ident: $kind:ident($purpose:ident)),* $(,)?) => {
+        impl YearDraws<'_> {
+            $(
+                #[inline]
+                fn $name(self) -> f64 {
+                    match self {
+                        YearDraws::Keyed(k) => k.$kind(purposes::$purpose),
+                        YearDraws::Given(d) => d.$name,
+                    }
+                }
+            )*
+
+            /// Every draw, made now.
+            fn values(self) -> Draws {
+                Draws {
+                    $($name: self.$name(),)*
+                    hits: match self {
+                        YearDraws::Keyed(k) => Hits::Keyed(k),
+                        YearDraws::Given(d) => d.hits,
+                    },
+                }
+            }
+        }
+    };
+}
+
+year_draws! {
+    retire: uniform(RETIRE),
+    entry: uniform(ENTRY),
+    ill: uniform(ILL),
+    ill_labour: uniform(ILL_LABOUR),
+    ill_chronic: uniform(ILL_CHRONIC),
+    employ: uniform(EMPLOY),
+    find: uniform(FIND),
+    detect: uniform(DETECT),
+    dibao: uniform(DIBAO),
+    train: uniform(TRAIN),
+    program_exit: uniform(PROGRAM_EXIT),
+    ill_cost: normal(ILL_COST),
+    spread: normal(SPREAD),
+    persistent: normal(PERSISTENT),
+    transitory: normal(TRANSITORY),
+    wage: normal(WAGE),
+    program: normal(PROGRAM),
+}
+
+impl YearDraws<'_> {
+    /// The uniform that decides whether the hazard whose hit purpose is `hit` hits
+    /// the household's plots.
+    #[inline]
+    fn hit(self, hit: Purpose) -> f64 {
+        match self {
+            YearDraws::Keyed(k) => k.uniform(hit),
+            YearDraws::Given(d) => d.hit(hit),
         }
     }
 }
@@ -454,9 +506,11 @@ pub struct YearRecord {
     pub trained: bool,
     /// Motivation at the end of the year.
     pub motivation: f64,
-    /// The draw that decides leaving an industry program (used when the year closes).
+    /// The draw that decides leaving an industry program (used when the year closes;
+    /// made only in a year a program of the household's failed, 0 otherwise).
     pub program_exit_draw: f64,
-    /// The draw that decides training (used when the year closes).
+    /// The draw that decides training (used when the year closes; made only when the
+    /// motivation policy is on, 0 otherwise).
     pub train_draw: f64,
 }
 
@@ -472,36 +526,49 @@ impl YearRecord {
 /// Demography, health, disasters, income and the safety net; the household's claim on
 /// monitoring support. Mutates only the state these steps change.
 pub fn begin(h: &mut Household, id: u32, ctx: &YearContext<'_>) -> YearRecord {
-    let d = Draws::new(ctx, u64::from(id));
-    let mut r = begin_with(h, ctx, d);
+    let k = ctx
+        .household_streams
+        .key(u64::from(id), stream_year(ctx.p, ctx.t));
+    let mut r = begin_from(h, ctx, YearDraws::Keyed(k));
     r.id = id;
     r
 }
 
 /// [`begin`] with given draws: policy rule cases fix the year's shocks this way, and
-/// run the engine's own code on them. The passes run in this order (docs/model.md 2).
+/// run the engine's own code on them.
 pub fn begin_with(h: &mut Household, ctx: &YearContext<'_>, d: Draws) -> YearRecord {
+    begin_from(h, ctx, YearDraws::Given(&d))
+}
+
+/// The first part of the year; the passes run in this order (docs/model.md 2).
+fn begin_from(h: &mut Household, ctx: &YearContext<'_>, d: YearDraws<'_>) -> YearRecord {
     let mut r = YearRecord {
         t: ctx.t,
         poverty_line: ctx.z,
         ..YearRecord::default()
     };
-    demography::age(h, &mut r, ctx.p, &d);
-    health::fall_ill(h, &mut r, ctx, &d);
+    demography::age(h, &mut r, ctx.p, d);
+    health::fall_ill(h, &mut r, ctx, d);
     // Dibao enrolment is decided from last year's assessed income, before this year's
     // bills, and brings medical assistance with it.
-    safety_net::enrol_dibao(h, &mut r, ctx, &d);
+    safety_net::enrol_dibao(h, &mut r, ctx, d);
     health::cover(h, &mut r, ctx);
-    let kept = hazards::strike(h, &mut r, ctx, &d);
-    let expected_farm = income::earn(h, &mut r, ctx, &d, kept);
-    industry::earn(h, &mut r, ctx, &d);
+    let kept = hazards::strike(h, &mut r, ctx, d);
+    let expected_farm = income::earn(h, &mut r, ctx, d, kept);
+    industry::earn(h, &mut r, ctx, d);
     safety_net::transfers(h, &mut r, ctx, expected_farm);
     income::gross(&mut r);
     settlement::before_support(h, &mut r, ctx);
-    monitoring::identify(h, &mut r, ctx, &d);
+    monitoring::identify(h, &mut r, ctx, d);
     r.programs_failed &= h.programs;
-    r.program_exit_draw = d.program_exit;
-    r.train_draw = d.train;
+    // Drawn only where the year's close reads them: leaving a program that failed,
+    // and training, which only the motivation policy offers.
+    if r.programs_failed != 0 {
+        r.program_exit_draw = d.program_exit();
+    }
+    if ctx.p.policy.motivation.enabled {
+        r.train_draw = d.train();
+    }
     r
 }
 

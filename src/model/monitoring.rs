@@ -2,7 +2,7 @@
 //! and what package they claim; the county budget's share of the packages; support
 //! paid and its costs; and the household's exit when its risk is eliminated.
 
-use super::{Draws, YearContext, YearRecord};
+use super::{YearContext, YearDraws, YearRecord};
 use crate::metrics::{Program, RiskGroup, YearTally};
 use crate::policy::{self, Package};
 use crate::population::Household;
@@ -14,7 +14,7 @@ use crate::scenario::params::{Actor, Monitoring};
 pub const DETECT: Purpose = Purpose::new("monitoring.detect");
 
 /// Identify the household if it is at risk, and state the package it would claim.
-pub(super) fn identify(h: &Household, r: &mut YearRecord, ctx: &YearContext<'_>, d: &Draws) {
+pub(super) fn identify(h: &Household, r: &mut YearRecord, ctx: &YearContext<'_>, d: YearDraws<'_>) {
     let p = ctx.p;
     let g = ctx.growth;
     let mon = &p.policy.monitoring;
@@ -38,7 +38,7 @@ pub(super) fn identify(h: &Household, r: &mut YearRecord, ctx: &YearContext<'_>,
         (true, false, _) => Some(RiskGroup::Sudden),
     };
     if mon.enabled && r.at_risk {
-        r.detected = h.monitored() || d.detect < ctx.monitoring.detection;
+        r.detected = h.monitored() || d.detect() < ctx.monitoring.detection;
         r.newly_detected = r.detected && !h.monitored();
         if r.detected {
             let motivation = p.policy.motivation.enabled.then_some(&p.policy.motivation);

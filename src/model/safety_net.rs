@@ -2,7 +2,7 @@
 //! agricultural insurance, their costs, and the dibao assessment carried to next year.
 //! What medical insurance covers is in `health`.
 
-use super::{Draws, YearContext, YearRecord};
+use super::{YearContext, YearDraws, YearRecord};
 use crate::metrics::{Program, YearTally};
 use crate::policy;
 use crate::population::Household;
@@ -13,7 +13,12 @@ use crate::scenario::params::Actor;
 pub const DIBAO: Purpose = Purpose::new("safety_net.dibao");
 
 /// Dibao enrolment and payment.
-pub(super) fn enrol_dibao(h: &mut Household, r: &mut YearRecord, ctx: &YearContext<'_>, d: &Draws) {
+pub(super) fn enrol_dibao(
+    h: &mut Household,
+    r: &mut YearRecord,
+    ctx: &YearContext<'_>,
+    d: YearDraws<'_>,
+) {
     let ss = &ctx.p.policy.social_security;
     // Dibao enrolment is decided from last year's assessed income, before this year's
     // bills, and brings medical assistance with it.
@@ -26,7 +31,7 @@ pub(super) fn enrol_dibao(h: &mut Household, r: &mut YearRecord, ctx: &YearConte
             f64::from(h.size),
             h.on_dibao(),
             h.dibao_access.get(),
-            d.dibao,
+            || d.dibao(),
         )
     } else {
         policy::DibaoDecision::default()

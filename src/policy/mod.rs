@@ -119,7 +119,8 @@ pub fn dibao_assessment(d: &Dibao, previous: f32, income: f64) -> f32 {
 /// An eligible household is enrolled when its fixed `access` draw is below `coverage`
 /// (exclusion errors persist: the same households are missed year after year), or if
 /// it was enrolled last year; an ineligible household below `inclusion_band` times the
-/// standard is enrolled when this year's `draw` is below `inclusion_error`.
+/// standard is enrolled when this year's `draw` (made only for such a household) is
+/// below `inclusion_error`.
 /// In `gap` mode an eligible household receives the gap to the standard (at least
 /// `fixed_amount`) per person; others enrolled get `fixed_amount` per person.
 pub fn dibao(
@@ -129,13 +130,13 @@ pub fn dibao(
     size: f64,
     enrolled_before: bool,
     access: f64,
-    draw: f64,
+    draw: impl FnOnce() -> f64,
 ) -> DibaoDecision {
     let eligible = assessed < standard;
     let enrolled = if eligible {
         enrolled_before || access < d.coverage.get()
     } else {
-        assessed < d.inclusion_band * standard && draw < d.inclusion_error.get()
+        assessed < d.inclusion_band * standard && draw() < d.inclusion_error.get()
     };
     if !enrolled {
         return DibaoDecision {
@@ -361,17 +362,17 @@ mod tests {
         d.fixed_amount = 100.0.try_into().unwrap();
         d.coverage = 0.8.try_into().unwrap();
         d.inclusion_error = 0.0.try_into().unwrap();
-        let covered = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.5, 0.5);
+        let covered = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.5, || 0.5);
         assert!(covered.enrolled && covered.eligible);
         assert!((covered.payment - 8000.0).abs() < 1e-9);
-        let missed = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.9, 0.0);
+        let missed = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.9, || 0.0);
         assert!(!missed.enrolled && missed.payment == 0.0);
-        let stays = dibao(&d, 5000.0, 3000.0, 4.0, true, 0.9, 0.9);
+        let stays = dibao(&d, 5000.0, 3000.0, 4.0, true, 0.9, || 0.9);
         assert!(stays.enrolled, "enrolled households stay while eligible");
-        let rich = dibao(&d, 5000.0, 9000.0, 4.0, true, 0.0, 0.0);
+        let rich = dibao(&d, 5000.0, 9000.0, 4.0, true, 0.0, || 0.0);
         assert!(!rich.enrolled);
         d.mode = DibaoMode::Fixed;
-        let fixed = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.5, 0.5);
+        let fixed = dibao(&d, 5000.0, 3000.0, 4.0, false, 0.5, || 0.5);
         assert!((fixed.payment - 400.0).abs() < 1e-9);
     }
 
