@@ -965,25 +965,43 @@ mod tests {
 
     #[test]
     fn the_register_rule_decides_what_a_newly_poor_household_becomes() {
-        for (rule, registered, monitored) in
-            [("register", true, false), ("monitoring", false, true)]
-        {
+        let rule = |rule: &str| {
             let (p, terrain, mut h) = setup_with("policy.register.newly_poor", format!("{rule:?}"));
-            let (villages, motivation) = calm(&terrain);
-            let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, CALM_COUNTY);
             h.set_registered(false);
             h.set_monitored(false);
             h.debt = 0.0;
-            let poor = 0.5 * ctx.z * f64::from(h.size);
-            let (r, t) = year_end(&mut h, &ctx, poor, false);
-            assert!(r.new_poor && r.verified_new_poor, "{rule}");
-            assert_eq!(t.verified_new_poor, 1);
-            assert_eq!(
-                (h.registered(), h.monitored()),
-                (registered, monitored),
-                "{rule}"
-            );
+            (p, terrain, h)
+        };
+        // 2013-2020: the annual adjustment reviews every household, found or not, and
+        // registers the newly poor.
+        let (p, terrain, mut h) = rule("register");
+        let (villages, motivation) = calm(&terrain);
+        let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, CALM_COUNTY);
+        let poor = 0.5 * ctx.z * f64::from(h.size);
+        let (r, t) = year_end(&mut h, &ctx, poor, false);
+        assert!(r.new_poor && r.verified_new_poor);
+        assert_eq!(t.verified_new_poor, 1);
+        assert!(h.registered() && !h.monitored());
+
+        // After 2020: a household monitoring has not identified is newly poor on the
+        // survey measure only, year after year.
+        let (p, terrain, mut unseen) = rule("monitoring");
+        let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, CALM_COUNTY);
+        let mut found = unseen.clone();
+        for _ in 0..3 {
+            let (r, t) = year_end(&mut unseen, &ctx, poor, false);
+            assert!(!r.verified_new_poor && !unseen.verified_poor());
+            assert_eq!(t.verified_new_poor, 0);
+            assert!(!unseen.registered() && !unseen.monitored());
         }
+        // Identified, it is a monitoring object; still below the line after its
+        // `rescue_years` (2) year-ends, it is verified newly poor, and never registered.
+        let (r, _) = year_end(&mut found, &ctx, poor, true);
+        assert!(r.new_poor && !r.verified_new_poor && found.monitored());
+        let (r, t) = year_end(&mut found, &ctx, poor, true);
+        assert!(r.verified_new_poor && found.verified_poor());
+        assert_eq!(t.verified_new_poor, 1);
+        assert!(found.monitored() && !found.registered());
     }
 
     #[test]

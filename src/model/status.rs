@@ -65,6 +65,12 @@ pub(super) fn update(
 /// never-registered one is newly poor, and is put on the register (2013-2020 rules)
 /// or made a monitoring object (after 2020). Verified poor households are cleared at
 /// the first year-end above the line.
+///
+/// Who the review sees: every registered household, whose income the register checks
+/// each year; under the 2013-2020 rules every other household too (the annual
+/// adjustment reviewed whole villages); after 2020 a never-registered household only
+/// once monitoring has identified it, since identification is the one way a newly
+/// poor household becomes a monitoring object.
 pub(super) fn review(
     h: &mut Household,
     r: &mut YearRecord,
@@ -87,7 +93,8 @@ pub(super) fn review(
         tally.unregistered_not_poor += 1;
     }
     let rescue = h.monitored() && u32::from(h.below_years) < reg.rescue_years;
-    if !r.poor || rescue {
+    let unseen = !h.registered() && !h.monitored() && reg.newly_poor == NewlyPoor::Monitoring;
+    if !r.poor || rescue || unseen {
         return;
     }
     r.verified_poor = true;
@@ -101,7 +108,7 @@ pub(super) fn review(
     tally.verified_new_poor += 1;
     match reg.newly_poor {
         NewlyPoor::Register => h.set_registered(true),
-        NewlyPoor::Monitoring if ctx.p.policy.monitoring.enabled => h.set_monitored(true),
+        // Seen only once monitored: it stays a monitoring object.
         NewlyPoor::Monitoring => {}
     }
 }

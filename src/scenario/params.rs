@@ -470,7 +470,8 @@ pub enum NewlyPoor {
     Register,
     /// Post-2020 monitoring: it becomes a monitoring object in the "sudden severe
     /// difficulty" group (突发严重困难户) with the support package, and is never
-    /// registered nor counted as lifted.
+    /// registered nor counted as lifted. The review sees a never-registered household
+    /// only once monitoring has identified it: identification is the one way in.
     Monitoring,
 }
 
