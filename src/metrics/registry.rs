@@ -342,6 +342,18 @@ fn yearly_metrics() -> Vec<Metric> {
             |t| ratio(t.monitored_lifted as f64, t.registered as f64),
         ),
         yearly_metric(
+            "monitored_share_unregistered",
+            "monitored share of never-registered households",
+            "never-registered households under monitoring at the year's end, of never-registered households",
+            Share,
+            |t| {
+                ratio(
+                    t.monitored.saturating_sub(t.monitored_lifted) as f64,
+                    t.households.saturating_sub(t.registered) as f64,
+                )
+            },
+        ),
+        yearly_metric(
             "served_share",
             "served share",
             "identified households holding at least one measure, of identified households",
@@ -681,6 +693,8 @@ mod tests {
         let m: std::collections::BTreeMap<String, f64> = year_values(&t).into_iter().collect();
         assert_eq!(m["monitored_share"], 0.3);
         assert_eq!(m["monitored_share_lifted"], 0.5);
+        // One of the six never-registered households is monitored.
+        assert_eq!(m["monitored_share_unregistered"], 1.0 / 6.0);
         assert_eq!(m["return_rate"], 0.25);
     }
 }
