@@ -305,6 +305,10 @@ pub struct YearTally {
     pub registered: u64,
     /// Of those, under monitoring at the end of the year.
     pub monitored_lifted: u64,
+    /// Households under monitoring in some year since the start year.
+    pub ever_monitored: u64,
+    /// Of those, no longer monitored: their risk has been marked eliminated.
+    pub risk_eliminated_stock: u64,
     /// Registered households not verified poor at the last review: the lifted stock
     /// of the administrative measure.
     pub lifted_on_register: u64,
@@ -360,6 +364,8 @@ impl YearTally {
         self.exited += o.exited;
         self.registered += o.registered;
         self.monitored_lifted += o.monitored_lifted;
+        self.ever_monitored += o.ever_monitored;
+        self.risk_eliminated_stock += o.risk_eliminated_stock;
         self.lifted_on_register += o.lifted_on_register;
         self.registered_returns += o.registered_returns;
         self.unregistered_not_poor += o.unregistered_not_poor;

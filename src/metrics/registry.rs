@@ -354,6 +354,13 @@ fn yearly_metrics() -> Vec<Metric> {
             },
         ),
         yearly_metric(
+            "risk_eliminated_share",
+            "risk-eliminated share of monitoring objects",
+            "households monitored in some year since the start year whose risk has since been marked eliminated, of those households",
+            Share,
+            |t| ratio(t.risk_eliminated_stock as f64, t.ever_monitored as f64),
+        ),
+        yearly_metric(
             "served_share",
             "served share",
             "identified households holding at least one measure, of identified households",

@@ -592,7 +592,7 @@ pub fn finish(
     monitoring::serve(h, r, ctx, tally, medical_relief);
     monitoring::follow(h, r, ctx, tally);
     status::review(h, r, ctx, tally);
-    status::count_register(h, tally);
+    status::count_register(h, r, ctx, tally);
     industry::book(h, r, ctx, tally, program_exit_draw);
     safety_net::book(r, tally, medical_relief);
     motivation::update(h, r, ctx, tally, train_draw);
@@ -1022,6 +1022,42 @@ mod tests {
             );
             assert_eq!(t.exited, u64::from(leaves));
         }
+    }
+
+    #[test]
+    fn a_monitoring_object_whose_risk_was_eliminated_is_counted_so_from_the_start_year() {
+        let (p, terrain, mut h) = setup(1);
+        let (villages, motivation) = calm(&terrain);
+        let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, CALM_COUNTY);
+        let rich = 3.0 * ctx.tau * f64::from(h.size);
+        h.debt = 0.0;
+        h.labour = 1;
+        let mut never = h.clone();
+        h.set_monitored(true);
+        panel::start_recording(&mut h);
+        // Monitored until this year-end, when its risk is eliminated: counted in both.
+        let (r, t) = year_end(&mut h, &ctx, rich, false);
+        assert!(r.exited && !h.monitored());
+        assert_eq!((t.ever_monitored, t.risk_eliminated_stock), (1, 1));
+        // And in the years after, while it stays out of monitoring.
+        let (_, t) = year_end(&mut h, &ctx, rich, false);
+        assert_eq!((t.ever_monitored, t.risk_eliminated_stock), (1, 1));
+        // Identified again, it is a monitoring object, not a risk eliminated.
+        let poor = 0.5 * ctx.z * f64::from(h.size);
+        let (_, t) = year_end(&mut h, &ctx, poor, true);
+        assert!(h.monitored());
+        assert_eq!((t.ever_monitored, t.risk_eliminated_stock), (1, 0));
+        // A household never monitored is in neither count.
+        panel::start_recording(&mut never);
+        let (_, t) = year_end(&mut never, &ctx, rich, false);
+        assert_eq!((t.ever_monitored, t.risk_eliminated_stock), (0, 0));
+        // Counting starts again with the recorded years: a burn-in exit is not counted.
+        let mut burnt = never.clone();
+        burnt.set_monitored(true);
+        year_end(&mut burnt, &ctx, rich, false);
+        panel::start_recording(&mut burnt);
+        let (_, t) = year_end(&mut burnt, &ctx, rich, false);
+        assert_eq!((t.ever_monitored, t.risk_eliminated_stock), (0, 0));
     }
 
     #[test]

@@ -90,6 +90,7 @@ pub fn start_recording(h: &mut Household) {
     h.sum_relative_income = 0.0;
     h.sum_squared_gap = 0.0;
     h.set_spell_observed(false);
+    h.set_ever_monitored(false);
 }
 
 /// Close a household's panel figures at the end of the horizon.

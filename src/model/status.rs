@@ -113,9 +113,21 @@ pub(super) fn review(
     }
 }
 
-/// Count monitored and registered households after the review.
-pub(super) fn count_register(h: &Household, tally: &mut YearTally) {
+/// Count monitored and registered households after the review, and the households
+/// monitored in some year since the start whose risk has since been eliminated.
+pub(super) fn count_register(
+    h: &mut Household,
+    r: &YearRecord,
+    ctx: &YearContext<'_>,
+    tally: &mut YearTally,
+) {
     tally.monitored += u64::from(h.monitored());
+    if ctx.p.policy.monitoring.enabled {
+        // Monitored this year: still, or until its risk was eliminated at the year-end.
+        h.set_ever_monitored(h.ever_monitored() || h.monitored() || r.exited);
+        tally.ever_monitored += u64::from(h.ever_monitored());
+        tally.risk_eliminated_stock += u64::from(h.ever_monitored() && !h.monitored());
+    }
     if h.registered() {
         tally.registered += 1;
         tally.monitored_lifted += u64::from(h.monitored());

@@ -276,6 +276,8 @@ flags! {
     /// as poor, or, after 2020, a newly poor monitoring object; cleared when its
     /// income is above the line at a year-end.
     verified_poor, set_verified_poor = 8;
+    /// Under monitoring in some year since recording began (the start year).
+    ever_monitored, set_ever_monitored = 9;
 }
 
 /// The villages of one replication.
