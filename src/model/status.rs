@@ -106,10 +106,9 @@ pub(super) fn review(
     }
     r.verified_new_poor = true;
     tally.verified_new_poor += 1;
-    match reg.newly_poor {
-        NewlyPoor::Register => h.set_registered(true),
-        // Seen only once monitored: it stays a monitoring object.
-        NewlyPoor::Monitoring => {}
+    // Under the monitoring rules it was seen only once monitored, and stays so.
+    if reg.newly_poor == NewlyPoor::Register {
+        h.set_registered(true);
     }
 }
 
