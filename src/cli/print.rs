@@ -236,6 +236,7 @@ fn fmt(x: f64, unit: Unit) -> String {
         Unit::Share => format!("{:.2}%", x * 100.0),
         _ if x.abs() >= 1e6 => format!("{:.2}M", x / 1e6),
         Unit::CnyPerPerson | Unit::CnyPerReturn => format!("{x:.0}"),
+        Unit::Ratio => format!("{x:.3}"),
         _ => format!("{x:.1}"),
     }
 }

@@ -322,6 +322,10 @@ pub struct YearTally {
     pub lifted_persons: u64,
     /// Their income on the register's measure, before medical spending (CNY).
     pub lifted_income: f64,
+    /// Persons in all households.
+    pub persons: u64,
+    /// All households' income on the register's measure (CNY).
+    pub register_income: f64,
     /// Detected by monitored group.
     pub detected_by_group: [u64; RiskGroup::COUNT],
     /// Missed by monitored group.
@@ -372,6 +376,8 @@ impl YearTally {
         self.verified_new_poor += o.verified_new_poor;
         self.lifted_persons += o.lifted_persons;
         self.lifted_income += o.lifted_income;
+        self.persons += o.persons;
+        self.register_income += o.register_income;
         self.initially_lifted += o.initially_lifted;
         self.ever_returned += o.ever_returned;
         fn add<T: Copy + std::ops::AddAssign>(a: &mut [T], b: &[T]) {

@@ -21,6 +21,9 @@ pub enum Unit {
     Count,
     /// An index from 0 to 1 that is not a share of anything (the FGT gaps).
     Index,
+    /// A ratio of two like quantities, which may exceed 1 (one group's income over
+    /// another's).
+    Ratio,
     /// A sum of money (CNY): tables in the report show millions.
     Cny,
     /// Income per person (CNY).
@@ -40,6 +43,7 @@ impl Unit {
             Unit::Share => "share",
             Unit::Count => "count",
             Unit::Index => "index",
+            Unit::Ratio => "ratio",
             Unit::Cny => "CNY",
             Unit::CnyPerPerson => "CNY per person",
             Unit::CnyPerReturn => "CNY per return averted",
@@ -429,6 +433,18 @@ fn yearly_metrics() -> Vec<Metric> {
         |t| ratio(t.lifted_income, t.lifted_persons as f64),
     ));
     m.push(yearly_metric(
+        "lifted_income_ratio",
+        "lifted households' income relative to all",
+        "registered households' income per person over all households' income per person, both on the register's measure",
+        Ratio,
+        |t| {
+            ratio(
+                ratio(t.lifted_income, t.lifted_persons as f64),
+                ratio(t.register_income, t.persons as f64),
+            )
+        },
+    ));
+    m.push(yearly_metric(
         "cost_total",
         "program cost a year",
         "public program spending a year",
@@ -668,6 +684,7 @@ mod tests {
         assert_eq!(unit("cost_per_return_averted"), Unit::CnyPerReturn);
         assert_eq!(unit("mean_income_lifted"), Unit::CnyPerPerson);
         assert_eq!(unit("squared_gap"), Unit::Index);
+        assert_eq!(unit("lifted_income_ratio"), Unit::Ratio);
         assert_eq!(get("missed_sudden").map(|m| m.scope()), Some(Scope::Yearly));
         assert_eq!(get("total_cost").map(|m| m.scope()), Some(Scope::Horizon));
         assert_eq!(
@@ -703,5 +720,25 @@ mod tests {
         // One of the six never-registered households is monitored.
         assert_eq!(m["monitored_share_unregistered"], 1.0 / 6.0);
         assert_eq!(m["return_rate"], 0.25);
+    }
+
+    #[test]
+    fn lifted_income_ratio_is_per_person_on_both_sides() {
+        // Lifted households of 3 persons with 27,000, among 10 persons with
+        // 60,000 in all: 9,000 against 6,000 per person, a ratio of 1.5 (a ratio, not
+        // a share). With no household counted it is 0, not a division by zero.
+        let t = YearTally {
+            lifted_persons: 3,
+            lifted_income: 27_000.0,
+            persons: 10,
+            register_income: 60_000.0,
+            ..YearTally::default()
+        };
+        let m: std::collections::BTreeMap<String, f64> = year_values(&t).into_iter().collect();
+        assert_eq!(m["lifted_income_ratio"], 1.5);
+        assert_eq!(m["mean_income_lifted"], 9_000.0);
+        let empty: std::collections::BTreeMap<String, f64> =
+            year_values(&YearTally::default()).into_iter().collect();
+        assert_eq!(empty["lifted_income_ratio"], 0.0);
     }
 }

@@ -140,11 +140,14 @@ pub(super) fn count(h: &Household, r: &YearRecord, ctx: &YearContext<'_>, tally:
     let recording = ctx.t >= 0;
     tally.households += 1;
     tally.income += r.y;
+    // The register's income: before medical spending, as the register measures net
+    // income (transfers and support included).
+    let register = r.y * size + r.rigid;
+    tally.persons += u64::from(h.size);
+    tally.register_income += register;
     if h.registered() {
-        // The register's income: before medical spending, as the register measures
-        // net income (transfers and support included).
         tally.lifted_persons += u64::from(h.size);
-        tally.lifted_income += r.y * size + r.rigid;
+        tally.lifted_income += register;
     }
     tally.poverty(h.group as usize, u64::from(h.size), r.y / ctx.z);
 
