@@ -202,51 +202,6 @@ pub fn county_year(p: &Params, replication: u32, t: i32) -> CountyYear {
     }
 }
 
-/// A household's random draws for one year. Each is keyed by its purpose (named
-/// after the mechanism that uses it), so it is the same whatever else is drawn and
-/// whenever it is made: the engine makes each when a pass first needs it, the hits
-/// when a hazard strikes the household's village. Rule cases (`povsim check`) give
-/// fixed values instead.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Draws {
-    /// Retirement of a labour unit.
-    pub retire: f64,
-    /// A member entering working age.
-    pub entry: f64,
-    /// Serious illness.
-    pub ill: f64,
-    /// Illness takes a labour unit out of work.
-    pub ill_labour: f64,
-    /// Illness becomes chronic.
-    pub ill_chronic: f64,
-    /// Plots hit by each hazard.
-    pub hits: Hits,
-    /// Keeping held jobs (one uniform inverts the binomial).
-    pub employ: f64,
-    /// Finding jobs for idle units.
-    pub find: f64,
-    /// Detection by monitoring.
-    pub detect: f64,
-    /// Dibao enrolment.
-    pub dibao: f64,
-    /// Skills training.
-    pub train: f64,
-    /// Leaving a failed program.
-    pub program_exit: f64,
-    /// Illness cost (standard normal).
-    pub ill_cost: f64,
-    /// Idiosyncratic disaster loss (standard normal).
-    pub spread: f64,
-    /// Persistent income innovation (standard normal).
-    pub persistent: f64,
-    /// Transitory income shock (standard normal).
-    pub transitory: f64,
-    /// Wage level (standard normal).
-    pub wage: f64,
-    /// Program income (standard normal).
-    pub program: f64,
-}
-
 /// The uniforms that decide which hazards hit a household's plots.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Hits {
@@ -262,36 +217,129 @@ impl Default for Hits {
     }
 }
 
-/// The purposes of a household's yearly draws (the fields of `Draws`), each declared in the module
-/// of the mechanism that draws it.
-pub mod purposes {
-    use crate::rng::Purpose;
+/// Declares a household's yearly draws once, each with the module constant that
+/// names its purpose (declared in the module of the mechanism that draws it): the
+/// fields of [`Draws`], the [`purposes`] lists the draw floor makes, and the
+/// accessors by which the passes make each draw when they first need it. A new draw
+/// is one line here and its purpose in its mechanism's module.
+macro_rules! household_draws {
+    (
+        uniforms { $($(#[$udoc:meta])* $u:ident: $umod:ident::$upurpose:ident,)* }
+        normals { $($(#[$ndoc:meta])* $n:ident: $nmod:ident::$npurpose:ident,)* }
+    ) => {
+        /// A household's random draws for one year. Each is keyed by its purpose
+        /// (named after the mechanism that uses it), so it is the same whatever else
+        /// is drawn and whenever it is made: the engine makes each when a pass first
+        /// needs it, the hits when a hazard strikes the household's village. Rule
+        /// cases (`povsim check`) give fixed values instead.
+        #[derive(Debug, Clone, Copy, Default, PartialEq)]
+        pub struct Draws {
+            $($(#[$udoc])* pub $u: f64,)*
+            $($(#[$ndoc])* pub $n: f64,)*
+            /// Plots hit by each hazard.
+            pub hits: Hits,
+        }
 
-    pub use super::demography::{ENTRY, RETIRE};
-    pub use super::hazards::SPREAD;
-    pub use super::health::{ILL, ILL_CHRONIC, ILL_COST, ILL_LABOUR};
-    pub use super::income::{EMPLOY, FIND, PERSISTENT, TRANSITORY, WAGE};
-    pub use super::industry::{PROGRAM, PROGRAM_EXIT};
-    pub use super::monitoring::DETECT;
-    pub use super::motivation::TRAIN;
-    pub use super::safety_net::DIBAO;
+        /// The purposes of a household's yearly draws (the fields of `Draws`), each
+        /// declared in the module of the mechanism that draws it.
+        pub mod purposes {
+            use crate::rng::Purpose;
 
-    /// The uniforms, in `Draws` order (the draw floor makes the same).
-    pub const UNIFORMS: [Purpose; 11] = [
-        RETIRE,
-        ENTRY,
-        ILL,
-        ILL_LABOUR,
-        ILL_CHRONIC,
-        EMPLOY,
-        FIND,
-        DETECT,
-        DIBAO,
-        TRAIN,
-        PROGRAM_EXIT,
-    ];
-    /// The normals, in `Draws` order.
-    pub const NORMALS: [Purpose; 6] = [ILL_COST, SPREAD, PERSISTENT, TRANSITORY, WAGE, PROGRAM];
+            $(pub use super::$umod::$upurpose;)*
+            $(pub use super::$nmod::$npurpose;)*
+
+            /// The uniforms, in `Draws` order (the draw floor makes the same).
+            pub const UNIFORMS: [Purpose; [$(stringify!($u)),*].len()] = [$($upurpose),*];
+            /// The normals, in `Draws` order.
+            pub const NORMALS: [Purpose; [$(stringify!($n)),*].len()] = [$($npurpose),*];
+        }
+
+        impl Draws {
+            /// The uniforms, in the order of [`purposes::UNIFORMS`].
+            pub fn uniforms(&self) -> [f64; purposes::UNIFORMS.len()] {
+                [$(self.$u),*]
+            }
+
+            /// The normals, in the order of [`purposes::NORMALS`].
+            pub fn normals(&self) -> [f64; purposes::NORMALS.len()] {
+                [$(self.$n),*]
+            }
+        }
+
+        impl YearDraws<'_> {
+            $(
+                #[inline]
+                fn $u(self) -> f64 {
+                    match self {
+                        YearDraws::Keyed(k) => k.uniform(purposes::$upurpose),
+                        YearDraws::Given(d) => d.$u,
+                    }
+                }
+            )*
+            $(
+                #[inline]
+                fn $n(self) -> f64 {
+                    match self {
+                        YearDraws::Keyed(k) => k.normal(purposes::$npurpose),
+                        YearDraws::Given(d) => d.$n,
+                    }
+                }
+            )*
+
+            /// Every draw, made now.
+            fn values(self) -> Draws {
+                Draws {
+                    $($u: self.$u(),)*
+                    $($n: self.$n(),)*
+                    hits: match self {
+                        YearDraws::Keyed(k) => Hits::Keyed(k),
+                        YearDraws::Given(d) => d.hits,
+                    },
+                }
+            }
+        }
+    };
+}
+
+household_draws! {
+    uniforms {
+        /// Retirement of a labour unit.
+        retire: demography::RETIRE,
+        /// A member entering working age.
+        entry: demography::ENTRY,
+        /// Serious illness.
+        ill: health::ILL,
+        /// Illness takes a labour unit out of work.
+        ill_labour: health::ILL_LABOUR,
+        /// Illness becomes chronic.
+        ill_chronic: health::ILL_CHRONIC,
+        /// Keeping held jobs (one uniform inverts the binomial).
+        employ: income::EMPLOY,
+        /// Finding jobs for idle units.
+        find: income::FIND,
+        /// Detection by monitoring.
+        detect: monitoring::DETECT,
+        /// Dibao enrolment.
+        dibao: safety_net::DIBAO,
+        /// Skills training.
+        train: motivation::TRAIN,
+        /// Leaving a failed program.
+        program_exit: industry::PROGRAM_EXIT,
+    }
+    normals {
+        /// Illness cost (standard normal).
+        ill_cost: health::ILL_COST,
+        /// Idiosyncratic disaster loss (standard normal).
+        spread: hazards::SPREAD,
+        /// Persistent income innovation (standard normal).
+        persistent: income::PERSISTENT,
+        /// Transitory income shock (standard normal).
+        transitory: income::TRANSITORY,
+        /// Wage level (standard normal).
+        wage: income::WAGE,
+        /// Program income (standard normal).
+        program: industry::PROGRAM,
+    }
 }
 
 impl Draws {
@@ -322,54 +370,6 @@ impl Draws {
 enum YearDraws<'a> {
     Keyed(Key),
     Given(&'a Draws),
-}
-
-/// The accessors of [`YearDraws`], one per `Draws` field, and [`YearDraws::values`].
-macro_rules! year_draws {
-    ($($name:ident: $kind:ident($purpose:ident)),* $(,)?) => {
-        impl YearDraws<'_> {
-            $(
-                #[inline]
-                fn $name(self) -> f64 {
-                    match self {
-                        YearDraws::Keyed(k) => k.$kind(purposes::$purpose),
-                        YearDraws::Given(d) => d.$name,
-                    }
-                }
-            )*
-
-            /// Every draw, made now.
-            fn values(self) -> Draws {
-                Draws {
-                    $($name: self.$name(),)*
-                    hits: match self {
-                        YearDraws::Keyed(k) => Hits::Keyed(k),
-                        YearDraws::Given(d) => d.hits,
-                    },
-                }
-            }
-        }
-    };
-}
-
-year_draws! {
-    retire: uniform(RETIRE),
-    entry: uniform(ENTRY),
-    ill: uniform(ILL),
-    ill_labour: uniform(ILL_LABOUR),
-    ill_chronic: uniform(ILL_CHRONIC),
-    employ: uniform(EMPLOY),
-    find: uniform(FIND),
-    detect: uniform(DETECT),
-    dibao: uniform(DIBAO),
-    train: uniform(TRAIN),
-    program_exit: uniform(PROGRAM_EXIT),
-    ill_cost: normal(ILL_COST),
-    spread: normal(SPREAD),
-    persistent: normal(PERSISTENT),
-    transitory: normal(TRANSITORY),
-    wage: normal(WAGE),
-    program: normal(PROGRAM),
 }
 
 impl YearDraws<'_> {
@@ -657,29 +657,18 @@ mod tests {
         let ctx = YearContext::new(&p, 0, 1, &terrain, &villages, &motivation, CALM_COUNTY);
         let d = Draws::new(&ctx, 9);
         let k = ctx.household_streams.key(9, stream_year(&p, 1));
-        let uniforms = [
-            d.retire,
-            d.entry,
-            d.ill,
-            d.ill_labour,
-            d.ill_chronic,
-            d.employ,
-            d.find,
-            d.detect,
-            d.dibao,
-            d.train,
-            d.program_exit,
-        ];
-        let normals = [
-            d.ill_cost,
-            d.spread,
-            d.persistent,
-            d.transitory,
-            d.wage,
-            d.program,
-        ];
-        assert_eq!(uniforms, purposes::UNIFORMS.map(|q| k.uniform(q)));
-        assert_eq!(normals, purposes::NORMALS.map(|q| k.normal(q)));
+        assert_eq!(d.uniforms(), purposes::UNIFORMS.map(|q| k.uniform(q)));
+        assert_eq!(d.normals(), purposes::NORMALS.map(|q| k.normal(q)));
+        // Every purpose is its own: no two draws share a key.
+        let mut all: Vec<_> = purposes::UNIFORMS
+            .iter()
+            .chain(&purposes::NORMALS)
+            .collect();
+        let n = all.len();
+        all.sort_unstable_by_key(|q| format!("{q:?}"));
+        all.dedup();
+        assert_eq!(all.len(), n, "two draws share a purpose");
+        assert_eq!((d.ill, d.program), (d.uniforms()[2], d.normals()[5]));
         assert_eq!(d.hits, Hits::Keyed(k));
     }
 
