@@ -368,8 +368,10 @@ pub fn run(case: &Case, source_name: &str) -> Result<Outcome, ScenarioError> {
         ill_chronic: yes(sh.became_chronic),
         // Every hazard that strikes the village hits the household's plots.
         hits: Hits::Fixed(0.0),
-        // Keep every held job unless jobs collapse; find one for each idle unit if asked.
-        employ: if sh.job_shock { 0.0 } else { NEVER },
+        // Keep every held job, idle for the year if jobs collapse; find one for each
+        // idle unit if asked.
+        employ: NEVER,
+        idle: if sh.job_shock { 0.0 } else { NEVER },
         find: if sh.jobs_found { NEVER } else { 0.0 },
         detect: yes(sh.detected),
         dibao: yes(sh.dibao_inclusion),

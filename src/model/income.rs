@@ -10,6 +10,8 @@ use crate::rng::{Purpose, math};
 pub const EMPLOY: Purpose = Purpose::new("income.keep_jobs");
 /// Finding jobs.
 pub const FIND: Purpose = Purpose::new("income.find_jobs");
+/// Held jobs idle for a county-wide job collapse year.
+pub const IDLE: Purpose = Purpose::new("income.idled_in_collapse");
 /// Persistent income innovation.
 pub const PERSISTENT: Purpose = Purpose::new("income.persistent");
 /// Transitory income shock.
@@ -63,23 +65,27 @@ pub(super) fn earn(
         .labour
         .saturating_sub(u8::from(r.labour_lost && !r.labour_left));
     // Jobs persist: a held job is kept with probability 1 - separation, an idle unit
-    // finds one at the rate that makes `employment_probability` the steady state.
+    // finds one at the rate that makes `employment_probability` the steady state. A
+    // county-wide job collapse is a bad year, not a lost job (MODEL.md 2.4): a kept
+    // job is idle for the year with probability 1 - `employment_multiplier`, and its
+    // worker is back at it the next year.
     let sep = inc.job_separation.get();
-    let mut keep = 1.0 - sep;
     r.job_shock = ctx.county.job_shock;
     let shock = if r.job_shock {
         p.shocks.job_loss.employment_multiplier.get()
     } else {
         1.0
     };
-    if r.job_shock {
-        keep *= shock;
-    }
     let held = h.jobs.min(r.working);
     let kept = if held > 0 {
-        population::binomial(u32::from(held), keep, d.employ())
+        population::binomial(u32::from(held), 1.0 - sep, d.employ())
     } else {
         0
+    };
+    let at_work = if r.job_shock && kept > 0 {
+        population::binomial(kept, shock, d.idle())
+    } else {
+        kept
     };
     // The finding rate (a logistic, so an `exp`) matters only for idle units.
     let found = if r.working > held {
@@ -101,9 +107,9 @@ pub(super) fn earn(
     } else {
         0
     };
-    r.employed = (kept + found) as u8;
-    r.job_lost = kept < u32::from(held);
-    h.jobs = r.employed;
+    r.employed = (at_work + found) as u8;
+    r.job_lost = at_work < u32::from(held);
+    h.jobs = (kept + found) as u8;
     let ws = inc.wage_sigma;
     r.wage = if r.employed > 0 {
         f64::from(r.employed)

@@ -317,6 +317,9 @@ household_draws! {
         employ: income::EMPLOY,
         /// Finding jobs for idle units.
         find: income::FIND,
+        /// Held jobs idle in a county-wide job collapse year (one uniform inverts the
+        /// binomial).
+        idle: income::IDLE,
         /// Detection by monitoring.
         detect: monitoring::DETECT,
         /// Dibao enrolment.
@@ -774,6 +777,44 @@ mod tests {
         }
         assert_eq!((late.spells_started, late.spells_one_year), (1, 1));
         assert_eq!(late.exits_followed, 0);
+    }
+
+    #[test]
+    fn a_job_collapse_idles_jobs_for_its_year_and_the_workers_are_back_the_next() {
+        let (p, terrain, mut h) = setup(2);
+        let (villages, motivation) = calm(&terrain);
+        h.labour = 2;
+        h.jobs = 2;
+        h.sick_years = 0;
+        // Held jobs survive separation (employ near 1) and the collapse idles both
+        // (idle 0); no idle unit finds work (find 0); no illness, retirement or entry.
+        let never = 1.0 - 1e-12;
+        let draws = Draws {
+            employ: never,
+            idle: 0.0,
+            find: 0.0,
+            ill: never,
+            retire: never,
+            entry: never,
+            ..Draws::default()
+        };
+        let collapse = CountyYear {
+            job_shock: true,
+            ..CALM_COUNTY
+        };
+        let ctx = YearContext::new(&p, 0, 0, &terrain, &villages, &motivation, collapse);
+        let r = begin_with(&mut h, &ctx, draws);
+        assert!(
+            r.job_shock && r.job_lost,
+            "the collapse is a job lost for the risk rule"
+        );
+        assert_eq!((r.employed, r.wage), (0, 0.0), "both jobs idle this year");
+        assert_eq!(h.jobs, 2, "but still held");
+        let ctx = YearContext::new(&p, 0, 1, &terrain, &villages, &motivation, CALM_COUNTY);
+        let r = begin_with(&mut h, &ctx, draws);
+        assert!(!r.job_lost);
+        assert_eq!(r.employed, 2, "back at work the year after");
+        assert!(r.wage > 0.0);
     }
 
     #[test]
