@@ -173,7 +173,7 @@ pub struct CaseShocks {
     pub disasters: BTreeMap<String, f64>,
     /// Farm price multiplier (default 1).
     pub price: Option<f64>,
-    /// Migrant jobs collapse: every job is lost.
+    /// Migrant jobs collapse: every held job is idle for the year.
     pub job_shock: bool,
     /// Idle labour units that find a job.
     pub jobs_found: bool,

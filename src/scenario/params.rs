@@ -411,7 +411,8 @@ pub struct JobLoss {
     pub enabled: bool,
     /// Annual probability of a county-wide job collapse.
     pub probability: Probability,
-    /// Multiplier of the probabilities of keeping and finding a job in a collapse year.
+    /// In a collapse year, the share of held jobs at work (each of the others is idle
+    /// for the year) and the multiplier of an idle unit's chance of finding a job.
     pub employment_multiplier: Probability,
 }
 
