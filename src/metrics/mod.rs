@@ -324,6 +324,10 @@ pub struct YearTally {
     pub lifted_income: f64,
     /// Persons in all households.
     pub persons: u64,
+    /// Persons in households on dibao this year.
+    pub dibao_persons: u64,
+    /// Persons in registered households on dibao this year.
+    pub lifted_dibao_persons: u64,
     /// All households' income on the register's measure (CNY).
     pub register_income: f64,
     /// Detected by monitored group.
@@ -377,6 +381,8 @@ impl YearTally {
         self.lifted_persons += o.lifted_persons;
         self.lifted_income += o.lifted_income;
         self.persons += o.persons;
+        self.dibao_persons += o.dibao_persons;
+        self.lifted_dibao_persons += o.lifted_dibao_persons;
         self.register_income += o.register_income;
         self.initially_lifted += o.initially_lifted;
         self.ever_returned += o.ever_returned;

@@ -445,6 +445,20 @@ fn yearly_metrics() -> Vec<Metric> {
         },
     ));
     m.push(yearly_metric(
+        "dibao_share",
+        "people on dibao",
+        "persons in households receiving dibao this year, over all persons",
+        Share,
+        |t| ratio(t.dibao_persons as f64, t.persons as f64),
+    ));
+    m.push(yearly_metric(
+        "dibao_share_lifted",
+        "lifted people on dibao",
+        "persons in registered households receiving dibao this year, over persons in registered households",
+        Share,
+        |t| ratio(t.lifted_dibao_persons as f64, t.lifted_persons as f64),
+    ));
+    m.push(yearly_metric(
         "cost_total",
         "program cost a year",
         "public program spending a year",
@@ -720,6 +734,26 @@ mod tests {
         // One of the six never-registered households is monitored.
         assert_eq!(m["monitored_share_unregistered"], 1.0 / 6.0);
         assert_eq!(m["return_rate"], 0.25);
+    }
+
+    #[test]
+    fn dibao_shares_count_persons_not_households() {
+        // Two dibao households of 2 and 5 persons among 20 persons; the 5-person one
+        // is registered, among 8 registered persons: 7/20 of people, 5/8 of lifted
+        // people (by households it would be other figures). None counted: 0.
+        let t = YearTally {
+            persons: 20,
+            dibao_persons: 7,
+            lifted_persons: 8,
+            lifted_dibao_persons: 5,
+            ..YearTally::default()
+        };
+        let m: std::collections::BTreeMap<String, f64> = year_values(&t).into_iter().collect();
+        assert_eq!(m["dibao_share"], 7.0 / 20.0);
+        assert_eq!(m["dibao_share_lifted"], 5.0 / 8.0);
+        let empty: std::collections::BTreeMap<String, f64> =
+            year_values(&YearTally::default()).into_iter().collect();
+        assert_eq!(empty["dibao_share"], 0.0);
     }
 
     #[test]
