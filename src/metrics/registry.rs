@@ -710,6 +710,11 @@ mod tests {
         assert!(get("not_a_metric").is_none());
     }
 
+    /// A tally's yearly values by metric name.
+    fn values_of(t: &YearTally) -> std::collections::BTreeMap<String, f64> {
+        year_values(t).into_iter().collect()
+    }
+
     #[test]
     fn shares_computed_here_stay_in_zero_to_one() {
         let t = YearTally {
@@ -728,7 +733,7 @@ mod tests {
                 assert!((0.0..=1.0).contains(&v), "{name} = {v}");
             }
         }
-        let m: std::collections::BTreeMap<String, f64> = year_values(&t).into_iter().collect();
+        let m = values_of(&t);
         assert_eq!(m["monitored_share"], 0.3);
         assert_eq!(m["monitored_share_lifted"], 0.5);
         // One of the six never-registered households is monitored.
@@ -748,12 +753,14 @@ mod tests {
             lifted_dibao_persons: 5,
             ..YearTally::default()
         };
-        let m: std::collections::BTreeMap<String, f64> = year_values(&t).into_iter().collect();
+        let m = values_of(&t);
         assert_eq!(m["dibao_share"], 7.0 / 20.0);
         assert_eq!(m["dibao_share_lifted"], 5.0 / 8.0);
-        let empty: std::collections::BTreeMap<String, f64> =
-            year_values(&YearTally::default()).into_iter().collect();
-        assert_eq!(empty["dibao_share"], 0.0);
+        let empty = values_of(&YearTally::default());
+        assert_eq!(
+            (empty["dibao_share"], empty["dibao_share_lifted"]),
+            (0.0, 0.0)
+        );
     }
 
     #[test]
@@ -768,11 +775,10 @@ mod tests {
             register_income: 60_000.0,
             ..YearTally::default()
         };
-        let m: std::collections::BTreeMap<String, f64> = year_values(&t).into_iter().collect();
+        let m = values_of(&t);
         assert_eq!(m["lifted_income_ratio"], 1.5);
         assert_eq!(m["mean_income_lifted"], 9_000.0);
-        let empty: std::collections::BTreeMap<String, f64> =
-            year_values(&YearTally::default()).into_iter().collect();
+        let empty = values_of(&YearTally::default());
         assert_eq!(empty["lifted_income_ratio"], 0.0);
     }
 }

@@ -143,16 +143,17 @@ pub(super) fn count(h: &Household, r: &YearRecord, ctx: &YearContext<'_>, tally:
     // The register's income: before medical spending, as the register measures net
     // income (transfers and support included).
     let register = r.y * size + r.rigid;
-    let dibao = if r.on_dibao { u64::from(h.size) } else { 0 };
-    tally.persons += u64::from(h.size);
+    let persons = u64::from(h.size);
+    let dibao = if r.on_dibao { persons } else { 0 };
+    tally.persons += persons;
     tally.register_income += register;
     tally.dibao_persons += dibao;
     if h.registered() {
-        tally.lifted_persons += u64::from(h.size);
+        tally.lifted_persons += persons;
         tally.lifted_income += register;
         tally.lifted_dibao_persons += dibao;
     }
-    tally.poverty(h.group as usize, u64::from(h.size), r.y / ctx.z);
+    tally.poverty(h.group as usize, persons, r.y / ctx.z);
 
     if recording && h.group == population::Group::Lifted {
         tally.initially_lifted += 1;
