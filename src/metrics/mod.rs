@@ -297,6 +297,8 @@ pub struct YearTally {
     pub served: u64,
     /// Detected households left without any measure.
     pub unserved: u64,
+    /// Newly identified households the scale rule left out (counted among the missed).
+    pub refused: u64,
     /// Full cost of the packages claimed by detected households (CNY).
     pub claimed: f64,
     /// Households whose risk was marked eliminated: leaving monitoring.
@@ -368,6 +370,7 @@ impl YearTally {
         self.missed += o.missed;
         self.served += o.served;
         self.unserved += o.unserved;
+        self.refused += o.refused;
         self.claimed += o.claimed;
         self.exited += o.exited;
         self.registered += o.registered;

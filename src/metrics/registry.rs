@@ -325,6 +325,14 @@ fn yearly_metrics() -> Vec<Metric> {
             |t| t.unserved as f64,
         ),
         yearly_metric(
+            "scale_refused",
+            "left out by the scale rule",
+            "newly identified households not admitted because monitoring was at its scale limit (policy.monitoring.scale_share); counted among the missed",
+            Count,
+            |t| t.refused as f64,
+        )
+        .flow(),
+        yearly_metric(
             "risk_eliminated",
             "risk eliminated",
             "households whose risk was marked eliminated, leaving monitoring",

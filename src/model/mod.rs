@@ -28,7 +28,7 @@ mod settlement;
 mod status;
 
 pub use hazards::{HazardDraws, MAX_HAZARDS, VillageYear, hazard_names, hazards, village_years};
-pub use monitoring::budget;
+pub use monitoring::{Admission, Candidate, budget, refuse};
 pub use panel::{close_panel, start_recording};
 pub use settlement::{Settlement, settle};
 
@@ -467,6 +467,9 @@ pub struct YearRecord {
     pub detected: bool,
     /// Detected for the first time this year.
     pub newly_detected: bool,
+    /// Identified for the first time this year but not admitted: monitoring was at its
+    /// scale limit (`policy.monitoring.scale_share`).
+    pub refused: bool,
     /// The package: claimed in [`begin`], as paid (in `package_share` of its full
     /// amounts) after [`finish`].
     pub package: Package,

@@ -119,6 +119,7 @@ pub(super) fn serve(
             tally.detected += 1;
         } else {
             tally.missed += 1;
+            tally.refused += u64::from(r.refused);
         }
     }
     if r.detected {
@@ -197,5 +198,163 @@ pub(super) fn follow(
         }
     } else {
         h.set_monitored(false);
+    }
+}
+
+/// A household newly identified this year, as the county's admission under the scale
+/// rule (`scale_share`) ranks it: by need, then by index.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    /// Per-capita income after rigid spending, before support (`YearRecord::y_pre`).
+    pub y_pre: f64,
+    /// The household's index.
+    pub id: u32,
+    /// Persons.
+    pub persons: u8,
+}
+
+impl Candidate {
+    /// The candidate a newly identified household's record makes, `None` for any other.
+    pub fn of(r: &YearRecord, size: u8) -> Option<Candidate> {
+        r.newly_detected.then_some(Candidate {
+            y_pre: r.y_pre,
+            id: r.id,
+            persons: size,
+        })
+    }
+
+    fn rank(&self, other: &Candidate) -> std::cmp::Ordering {
+        self.y_pre
+            .total_cmp(&other.y_pre)
+            .then(self.id.cmp(&other.id))
+    }
+}
+
+/// Which of the year's newly identified households the county admits: all of them,
+/// or those ranked at or before the last that fitted under the scale rule.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Admission {
+    /// No limit, or the year's identifications fit under it.
+    #[default]
+    All,
+    /// Those ranked at or before this candidate (none if `None`).
+    UpTo(Option<Candidate>),
+}
+
+impl Admission {
+    /// The admissions of a year in which households of `registered` persons are on the
+    /// register and `monitored` persons are monitoring objects at its start, and
+    /// `candidates` (in any order; sorted here) are newly identified.
+    pub fn decide(
+        mon: &Monitoring,
+        registered: u64,
+        monitored: u64,
+        candidates: &mut [Candidate],
+    ) -> Admission {
+        let share = mon.scale_share.get();
+        if share <= 0.0 {
+            return Admission::All;
+        }
+        let limit = share * registered as f64;
+        let room = limit - monitored as f64;
+        let asked: u64 = candidates.iter().map(|c| u64::from(c.persons)).sum();
+        if asked as f64 <= room {
+            return Admission::All;
+        }
+        candidates.sort_unstable_by(Candidate::rank);
+        let mut taken = 0u64;
+        let mut last = None;
+        for c in candidates.iter() {
+            taken += u64::from(c.persons);
+            if taken as f64 > room {
+                break;
+            }
+            last = Some(*c);
+        }
+        Admission::UpTo(last)
+    }
+
+    /// Whether the household whose record is `r` (of `size` persons) is admitted:
+    /// every household but a newly identified one ranked after the last admitted.
+    pub fn admits(&self, r: &YearRecord, size: u8) -> bool {
+        Candidate::of(r, size).is_none_or(|c| self.admits_candidate(&c))
+    }
+
+    /// Whether candidate `c` is admitted.
+    pub fn admits_candidate(&self, c: &Candidate) -> bool {
+        match self {
+            Admission::All => true,
+            Admission::UpTo(None) => false,
+            Admission::UpTo(Some(last)) => c.rank(last).is_le(),
+        }
+    }
+}
+
+/// A newly identified household the scale rule leaves out: at risk, not detected, and
+/// claiming nothing, as if it had been missed.
+pub fn refuse(r: &mut YearRecord) {
+    r.refused = true;
+    r.detected = false;
+    r.newly_detected = false;
+    r.package = Package::default();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Source;
+
+    fn monitoring(share: f64) -> Monitoring {
+        let s = Source::new(None)
+            .flag("policy.monitoring.scale_share", share, "test")
+            .load()
+            .unwrap();
+        s.params.policy.monitoring
+    }
+
+    fn candidate(y_pre: f64, id: u32, persons: u8) -> Candidate {
+        Candidate { y_pre, id, persons }
+    }
+
+    #[test]
+    fn admission_counts_persons_and_ranks_by_need_then_index() {
+        let mon = monitoring(0.05);
+        // A limit of 0.05 x 200 = 10 persons, 4 of them monitored: room for 6.
+        let mut asked = [
+            candidate(3000.0, 7, 4),
+            candidate(1000.0, 9, 2),
+            candidate(3000.0, 2, 3),
+            candidate(5000.0, 1, 1),
+        ];
+        let admission = Admission::decide(&mon, 200, 4, &mut asked);
+        // 2 persons at 1,000, then 3 at 3,000 (index 2 before 7): 5; index 7's 4 more
+        // do not fit, and nothing ranked after it is admitted.
+        assert_eq!(admission, Admission::UpTo(Some(candidate(3000.0, 2, 3))));
+        let admitted: Vec<u32> = asked
+            .iter()
+            .filter(|c| admission.admits_candidate(c))
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(admitted, [9, 2]);
+        // Everyone fits with room for 10; none with the stock at the limit; no limit at 0.
+        assert_eq!(Admission::decide(&mon, 200, 0, &mut asked), Admission::All);
+        assert_eq!(
+            Admission::decide(&mon, 200, 10, &mut asked),
+            Admission::UpTo(None)
+        );
+        assert_eq!(
+            Admission::decide(&monitoring(0.0), 200, 10, &mut asked),
+            Admission::All
+        );
+        // A household that is not newly identified is never refused.
+        let mut r = YearRecord {
+            detected: true,
+            ..YearRecord::default()
+        };
+        assert!(Admission::UpTo(None).admits(&r, 4));
+        r.newly_detected = true;
+        assert!(!Admission::UpTo(None).admits(&r, 4));
+        refuse(&mut r);
+        assert!(r.refused && !r.detected && !r.newly_detected);
     }
 }

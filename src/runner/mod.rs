@@ -219,6 +219,9 @@ struct ChunkYear {
     claimed: f64,
     pending: Vec<(usize, YearRecord)>,
     lean: Vec<u32>,
+    /// Under a scale rule: the newly identified households, with their claims, whose
+    /// admission the county decides (their claims are not in `claimed`).
+    candidates: Vec<(model::Candidate, f64)>,
 }
 
 impl ChunkYear {
@@ -231,6 +234,7 @@ impl ChunkYear {
         self.claimed = 0.0;
         self.pending.clear();
         self.lean.clear();
+        self.candidates.clear();
     }
 }
 
@@ -584,6 +588,23 @@ impl<'s> Simulation<'s> {
         };
         let motivation = village_motivation(pop, terrain.len());
         let ctx = YearContext::new(p, index, t, terrain, &villages, &motivation, county);
+        let mon = &p.policy.monitoring;
+        let scaled = mon.enabled && mon.scale_share.get() > 0.0;
+        // The scale rule's base, at the start of the year: persons of registered and
+        // of monitored households (integer sums, so the same on any threads).
+        let at_start = if scaled {
+            pop.par_iter()
+                .map(|h| {
+                    let persons = u64::from(h.size);
+                    (
+                        if h.registered() { persons } else { 0 },
+                        if h.monitored() { persons } else { 0 },
+                    )
+                })
+                .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+        } else {
+            (0, 0)
+        };
         // A household's year to its claim, from its keyed draws or the given ones.
         let open = |h: &mut Household, id: u32| match given {
             Some(g) => {
@@ -611,7 +632,10 @@ impl<'s> Simulation<'s> {
                     let before = lean.then(|| h.clone());
                     let mut r = open(h, household_id(chunk, i));
                     if r.detected {
-                        part.claimed += r.package.cost();
+                        match model::Candidate::of(&r, h.size).filter(|_| scaled) {
+                            Some(c) => part.candidates.push((c, r.package.cost())),
+                            None => part.claimed += r.package.cost(),
+                        }
                         match before {
                             Some(before) => {
                                 part.lean.push(i as u32);
@@ -634,7 +658,27 @@ impl<'s> Simulation<'s> {
 
         // The county's budget sizes every package in one share; the chunks' claims
         // are added in chunk order, so the share does not depend on the threads.
-        let claimed: f64 = parts.iter().map(|part| part.claimed).sum();
+        // Under a scale rule the county first decides which newly identified
+        // households it admits; their claims then join the others', chunk by chunk.
+        let admission = if scaled {
+            let (registered, monitored) = at_start;
+            let mut candidates: Vec<model::Candidate> = parts
+                .iter()
+                .flat_map(|part| part.candidates.iter().map(|(c, _)| *c))
+                .collect();
+            model::Admission::decide(mon, registered, monitored, &mut candidates)
+        } else {
+            model::Admission::All
+        };
+        let claimed: f64 = parts
+            .iter()
+            .map(|part| {
+                part.candidates
+                    .iter()
+                    .filter(|(c, _)| admission.admits_candidate(c))
+                    .fold(part.claimed, |sum, (_, cost)| sum + cost)
+            })
+            .sum();
         let share = policy::package_share(claimed, model::budget(p, n));
 
         // Pass 2: detected households close their year with the package paid.
@@ -650,6 +694,9 @@ impl<'s> Simulation<'s> {
                     ..
                 } = part;
                 let mut close = |h: &mut Household, r: &mut YearRecord| {
+                    if !admission.admits(r, h.size) {
+                        model::refuse(r);
+                    }
                     model::finish(h, r, share, &ctx, tally, panel);
                     if let (Some(f), true) = (inspect, t >= 0) {
                         f(index, h, r);
@@ -908,9 +955,17 @@ mod tests {
 
     #[test]
     fn a_lean_replication_gives_the_same_numbers_and_records() {
-        // Small enough to be quick, several chunks, and a budget that binds.
+        // Small enough to be quick, several chunks, and a budget that binds; then with
+        // the scale rule binding too, whose refusals a lean run decides again.
+        for scale in [0.0, 0.05] {
+            lean_matches(scale);
+        }
+    }
+
+    fn lean_matches(scale: f64) {
         let mut s = Source::new(None)
             .flag("policy.monitoring.budget_per_household", 50.0, "test")
+            .flag("policy.monitoring.scale_share", scale, "test")
             .load()
             .unwrap();
         s.params.simulation.households = 3000;
@@ -934,12 +989,70 @@ mod tests {
                 .any(|y| y.monitoring_paid() < 0.99 * y.claimed),
             "the budget binds"
         );
+        assert_eq!(
+            fast.years.iter().any(|y| y.refused > 0),
+            scale > 0.0,
+            "the scale rule binds when set"
+        );
         assert_eq!(fast, lean);
         assert_eq!(fast_records.len(), 3000 * 4);
         assert!(
             fast_records == lean_records,
             "the inspector sees the same records"
         );
+    }
+
+    #[test]
+    fn the_scale_rule_admits_the_neediest_up_to_its_limit() {
+        let share = 0.05;
+        let s = Source::new(None)
+            .flag("policy.monitoring.scale_share", share, "test")
+            .flag("simulation.households", 3000, "test")
+            .flag("simulation.years", 4, "test")
+            .load()
+            .unwrap();
+        let mut sim = Simulation::new(Cow::Borrowed(&s), 0);
+        let persons = |sim: &Simulation<'_>, keep: fn(&Household) -> bool| -> f64 {
+            sim.households()
+                .iter()
+                .filter(|h| keep(h))
+                .map(|h| f64::from(h.size))
+                .sum()
+        };
+        let mut refused_years = 0;
+        while sim.next_year().is_some() {
+            let limit = share * persons(&sim, Household::registered);
+            let before = persons(&sim, Household::monitored);
+            let records = sim.step_recorded(&Silent);
+            if records.is_empty() {
+                continue;
+            }
+            // The stock grows only up to the limit: admissions fill the room left.
+            let after = persons(&sim, Household::monitored);
+            assert!(
+                after <= before.max(limit),
+                "{after} > max({before}, {limit})"
+            );
+            let admitted = records.iter().filter(|r| r.newly_detected);
+            let refused: Vec<_> = records.iter().filter(|r| r.refused).collect();
+            if refused.is_empty() {
+                continue;
+            }
+            refused_years += 1;
+            // Every refused household needed less than every admitted one.
+            let neediest_refused = refused.iter().map(|r| r.y_pre).fold(f64::MAX, f64::min);
+            let least_needy_admitted = admitted.map(|r| r.y_pre).fold(f64::MIN, f64::max);
+            assert!(least_needy_admitted <= neediest_refused);
+            assert!(
+                refused
+                    .iter()
+                    .all(|r| r.at_risk && !r.detected && r.package.cost() == 0.0)
+            );
+            let year = sim.years().last().unwrap();
+            assert_eq!(year.refused, refused.len() as u64);
+            assert!(year.missed >= year.refused);
+        }
+        assert!(refused_years > 0, "the limit binds in some year");
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub const BASELINE_TOML: &str = include_str!("../../scenarios/baseline.toml");
 pub const BUILTIN: &str = "builtin:";
 
 /// The bundled scenario and study files, embedded so that they work from any directory.
-pub const BUNDLED: [(&str, &str); 14] = [
+pub const BUNDLED: [(&str, &str); 16] = [
     ("baseline.toml", BASELINE_TOML),
     ("targets.toml", include_str!("../../scenarios/targets.toml")),
     (
@@ -64,6 +64,10 @@ pub const BUNDLED: [(&str, &str); 14] = [
         include_str!("../../scenarios/transition_ends.toml"),
     ),
     (
+        "scale_limit.toml",
+        include_str!("../../scenarios/scale_limit.toml"),
+    ),
+    (
         "calibration.toml",
         include_str!("../../scenarios/calibration.toml"),
     ),
@@ -80,6 +84,10 @@ pub const BUNDLED: [(&str, &str); 14] = [
         include_str!("../../scenarios/jingtai_study.toml"),
     ),
     ("factors.toml", include_str!("../../scenarios/factors.toml")),
+    (
+        "calibration_factors.toml",
+        include_str!("../../scenarios/calibration_factors.toml"),
+    ),
 ];
 
 /// The embedded text of `builtin:NAME`, if `path` names one.

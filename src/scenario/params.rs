@@ -539,6 +539,12 @@ pub struct Monitoring {
     pub budget_per_household: Money,
     /// Social funds (paired assistance, charity) added to the budget per household.
     pub social_fund_per_household: Money,
+    /// The scale rule (监测对象规模): monitoring objects at most this share of the
+    /// registered population, in persons; 0 sets no limit. When this year's new
+    /// identifications would pass it, the county admits the households in greatest
+    /// need first (lowest income after rigid spending, before support) while they
+    /// fit, and the rest stay unmonitored.
+    pub scale_share: Probability,
 }
 
 /// `[policy.industry]`: industry programs and their mechanism.

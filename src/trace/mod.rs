@@ -174,15 +174,19 @@ pub fn narrative(s: &Scenario, id: u64, years: &[Year]) -> String {
         }
         if r.at_risk {
             let group = match r.risk_group {
-                Some(RiskGroup::UnstableLifted) => "unstable lifted household",
-                Some(RiskGroup::Marginal) => "marginal household at risk",
-                Some(RiskGroup::Sudden) => "household in sudden severe difficulty",
-                None => "household at risk",
+                Some(RiskGroup::UnstableLifted) => "an unstable lifted household",
+                Some(RiskGroup::Marginal) => "a marginal household",
+                Some(RiskGroup::Sudden) => "a household in sudden severe difficulty",
+                None => "a household",
             };
             if r.detected && r.newly_detected {
-                parts.push(format!("detected by monitoring as an {group}"));
+                parts.push(format!("detected by monitoring as {group}"));
+            } else if r.refused {
+                parts.push(format!(
+                    "identified as {group} but not admitted: monitoring was at its scale limit"
+                ));
             } else if !r.detected {
-                parts.push(format!("at risk ({group}) but not detected"));
+                parts.push(format!("at risk as {group}, but not detected"));
             }
             if r.served {
                 let pk = &r.package;

@@ -34,8 +34,9 @@ fn run_sized(out: &Path, file: Option<&Path>, sizes: &[&str], extra: &[&str]) {
 #[test]
 fn thread_count_changes_no_byte() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (dir.path().join("t1"), dir.path().join("t2"));
-    // More households than one chunk, so that chunks really run in parallel.
+    // More households than one chunk, so that chunks really run in parallel; and
+    // again with the scale rule binding, whose admissions rank households across
+    // chunks.
     let sizes = [
         "--households",
         "3000",
@@ -44,24 +45,37 @@ fn thread_count_changes_no_byte() {
         "--years",
         "4",
     ];
-    run_sized(
-        &a,
-        Some(&scenario("combined.toml")),
-        &sizes,
-        &["--threads", "1"],
-    );
-    run_sized(
-        &b,
-        Some(&scenario("combined.toml")),
-        &sizes,
-        &["--threads", "2"],
-    );
-    for f in TABLES {
-        assert_eq!(
-            read(&a.join(f)),
-            read(&b.join(f)),
-            "{f} differs between 1 and 2 threads"
+    for (name, extra) in [
+        ("as bundled", None),
+        ("scale rule", Some("policy.monitoring.scale_share=0.05")),
+    ] {
+        let (a, b) = (
+            dir.path().join(format!("{name} 1")),
+            dir.path().join(format!("{name} 2")),
         );
+        for (out, threads) in [(&a, "1"), (&b, "2")] {
+            let mut args = vec!["--threads", threads];
+            if let Some(set) = extra {
+                args.extend(["--set", set]);
+            }
+            run_sized(out, Some(&scenario("combined.toml")), &sizes, &args);
+        }
+        for f in TABLES {
+            assert_eq!(
+                read(&a.join(f)),
+                read(&b.join(f)),
+                "{f} differs between 1 and 2 threads ({name})"
+            );
+        }
+        if extra.is_some() {
+            let yearly = read(&a.join("yearly.csv"));
+            assert!(
+                yearly
+                    .lines()
+                    .any(|l| l.contains(",scale_refused,") && !l.contains(",scale_refused,0,")),
+                "the scale rule binds"
+            );
+        }
     }
 }
 

@@ -17,7 +17,7 @@ fn every_bundled_scenario_loads_and_names_itself() {
     let base = load("baseline.toml");
     for name in VARIANTS
         .into_iter()
-        .chain(["calibration", "survey_example"])
+        .chain(["calibration", "survey_example", "scale_limit"])
     {
         let s = load(&format!("{name}.toml"));
         assert_eq!(s.name, name);
@@ -26,6 +26,31 @@ fn every_bundled_scenario_loads_and_names_itself() {
             assert!(!s.differences(&base).is_empty(), "{name} changes something");
         }
     }
+}
+
+#[test]
+fn every_file_of_scenarios_is_embedded_as_it_is() {
+    // `builtin:NAME` must give what `scenarios/NAME` holds, for every file there.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in &names {
+        let embedded = povsim::scenario::bundled(std::path::Path::new(&format!("builtin:{name}")))
+            .unwrap_or_else(|| panic!("scenarios/{name} is not embedded (scenario::BUNDLED)"));
+        assert_eq!(
+            embedded,
+            std::fs::read_to_string(dir.join(name)).unwrap(),
+            "builtin:{name}"
+        );
+    }
+    assert_eq!(
+        names.len(),
+        povsim::scenario::BUNDLED.len(),
+        "an embedded file has no source"
+    );
 }
 
 #[test]
@@ -111,11 +136,10 @@ fn countermeasures_lower_and_withdrawal_raises_the_return_rate() {
         let r = return_rate(&small(name));
         assert!(r < base, "{name}: {r} not below baseline {base}");
     }
-    let ended = return_rate(&small("transition_ends.toml"));
-    assert!(
-        ended > base,
-        "transition_ends {ended} not above baseline {base}"
-    );
+    for name in ["transition_ends.toml", "scale_limit.toml"] {
+        let r = return_rate(&small(name));
+        assert!(r > base, "{name}: {r} not above baseline {base}");
+    }
 }
 
 #[test]
