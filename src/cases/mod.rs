@@ -468,6 +468,7 @@ pub fn values(r: &YearRecord, tally: &YearTally, h: &Household) -> BTreeMap<Stri
         ("y_pre", r.y_pre),
         ("at_risk", b(r.at_risk)),
         ("detected", b(r.detected)),
+        ("refused", b(r.refused)),
         ("package.topup", r.package.topup),
         ("package.conditional", r.package.conditional),
         ("package.job", r.package.job),
