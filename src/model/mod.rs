@@ -37,6 +37,7 @@ use crate::policy::{self, EffectiveMonitoring, Package};
 use crate::population::{self, Half, Household, Village};
 use crate::rng::{self, Key, Kind, Purpose, math};
 use crate::scenario::Params;
+use crate::scenario::params::PanelIncome;
 
 /// County-wide draws of one year.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -521,6 +522,15 @@ pub struct YearRecord {
 }
 
 impl YearRecord {
+    /// Per-capita income after support on `measure`: `y`, or `y` with the year's
+    /// counted rigid spending (out-of-pocket medical costs and debt service) added back.
+    pub fn income_on(&self, measure: PanelIncome, size: u8) -> f64 {
+        match measure {
+            PanelIncome::Net => self.y,
+            PanelIncome::BeforeMedical => self.y + self.rigid / f64::from(size),
+        }
+    }
+
     /// Per-capita income on the register's measure for a household of `size`: gross
     /// income, before rigid spending and monitoring support. Identification, the
     /// income-fall risk and the exit rule all read it.

@@ -5,7 +5,6 @@
 use super::{YearContext, YearRecord};
 use crate::metrics::{self, PanelTally};
 use crate::population::{self, Household, Year8};
-use crate::scenario::params::PanelIncome;
 
 /// Observe the household on the panel this year.
 pub(super) fn observe(
@@ -15,16 +14,12 @@ pub(super) fn observe(
     panel: &mut PanelTally,
 ) {
     let p = ctx.p;
-    let size = f64::from(h.size);
     let recording = ctx.t >= 0;
     // Spells, exits, re-entries and the transient share, for the calibration targets,
     // on the scenario's panel income. Spells are followed from one panel observation
     // to the next (every `panel_interval` years, as a biennial survey sees them); the
     // transient share uses every year.
-    let y_panel = match p.poverty_line.panel_income {
-        PanelIncome::Net => r.y,
-        PanelIncome::BeforeMedical => r.y + r.rigid / size,
-    };
+    let y_panel = r.income_on(p.poverty_line.panel_income, h.size);
     if recording {
         let relative = y_panel / ctx.z;
         h.sum_relative_income += relative as f32;

@@ -78,13 +78,14 @@ pub(super) fn review(
     tally: &mut YearTally,
 ) {
     let reg = &ctx.p.policy.register;
-    h.below_years = if r.poor {
+    let poor = r.income_on(reg.income, h.size) < ctx.z;
+    h.below_years = if poor {
         h.below_years.saturating_add(1)
     } else {
         0
     };
     if h.verified_poor() {
-        h.set_verified_poor(r.poor);
+        h.set_verified_poor(poor);
         return;
     }
     if h.registered() {
@@ -94,7 +95,7 @@ pub(super) fn review(
     }
     let rescue = h.monitored() && u32::from(h.below_years) < reg.rescue_years;
     let unseen = !h.registered() && !h.monitored() && reg.newly_poor == NewlyPoor::Monitoring;
-    if !r.poor || rescue || unseen {
+    if !poor || rescue || unseen {
         return;
     }
     r.verified_poor = true;

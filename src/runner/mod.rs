@@ -807,6 +807,7 @@ mod tests {
 
     use super::*;
     use crate::scenario::Source;
+    use crate::scenario::params::PanelIncome;
 
     #[test]
     fn the_memory_check_refuses_what_does_not_fit_and_says_what_would() {
@@ -1053,6 +1054,47 @@ mod tests {
             assert!(year.missed >= year.refused);
         }
         assert!(refused_years > 0, "the limit binds in some year");
+    }
+
+    #[test]
+    fn the_review_verifies_on_the_income_it_is_given() {
+        // On income before medical spending, a household whose bills alone take it
+        // under the line is not verified poor; on net income it is.
+        let verified = |measure: &str| {
+            let s = Source::new(None)
+                .flag("policy.register.income", measure, "test")
+                .flag("simulation.households", 3000, "test")
+                .flag("simulation.years", 2, "test")
+                .load()
+                .unwrap();
+            let mut sim = Simulation::new(Cow::Borrowed(&s), 0);
+            let mut records = Vec::new();
+            while sim.next_year().is_some() {
+                records.extend(sim.step_recorded(&Silent));
+            }
+            let sizes: Vec<u8> = sim.households().iter().map(|h| h.size).collect();
+            records
+                .into_iter()
+                .filter(|r| r.verified_poor)
+                .map(|r| {
+                    let size = sizes[r.id as usize];
+                    (
+                        r.income_on(PanelIncome::Net, size),
+                        r.income_on(PanelIncome::BeforeMedical, size),
+                        r.poverty_line,
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let net = verified("net");
+        let register = verified("before_medical");
+        assert!(register.iter().all(|&(_, before, z)| before < z));
+        assert!(net.iter().all(|&(y, _, z)| y < z));
+        assert!(
+            net.iter().any(|&(_, before, z)| before >= z),
+            "some are verified poor on net income only because of their medical spending"
+        );
+        assert!(register.len() < net.len());
     }
 
     #[test]

@@ -681,7 +681,7 @@ fn allowed_strings(key: &str) -> Option<Vec<String>> {
         Some(Actor::names())
     } else if key == "policy.social_security.dibao.mode" {
         Some(DibaoMode::names())
-    } else if key == "poverty_line.panel_income" {
+    } else if key == "poverty_line.panel_income" || key == "policy.register.income" {
         Some(PanelIncome::names())
     } else if key == "policy.register.newly_poor" {
         Some(NewlyPoor::names())

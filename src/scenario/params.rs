@@ -460,6 +460,10 @@ pub struct Register {
     /// Consecutive year-ends below the line, after support, before the review verifies
     /// a monitored household as poor (1: at once, as one not monitored).
     pub rescue_years: u32,
+    /// The income the review verifies on: `net`, after out-of-pocket medical spending
+    /// (the survey measure of `return_rate`), or `before_medical`, income counted
+    /// without deducting spending, as the register's net income (家庭人均纯收入) is.
+    pub income: PanelIncome,
 }
 
 /// What the year-end review does with a never-registered household it verifies as poor.
