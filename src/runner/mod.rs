@@ -964,13 +964,13 @@ mod tests {
     }
 
     fn lean_matches(scale: f64) {
-        let mut s = Source::new(None)
-            .flag("policy.monitoring.budget_per_household", 50.0, "test")
-            .flag("policy.monitoring.scale_share", scale, "test")
-            .load()
-            .unwrap();
-        s.params.simulation.households = 3000;
-        s.params.simulation.years = 4;
+        let scale_share = scale.to_string();
+        let s = small(&[
+            ("simulation.households", "3000"),
+            ("simulation.years", "4"),
+            ("policy.monitoring.budget_per_household", "50"),
+            ("policy.monitoring.scale_share", &scale_share),
+        ]);
         let seen = |lean: bool| {
             let records = Mutex::new(Vec::new());
             let keep = |_: u32, _: &Household, r: &YearRecord| {
@@ -1006,12 +1006,11 @@ mod tests {
     #[test]
     fn the_scale_rule_admits_the_neediest_up_to_its_limit() {
         let share = 0.05;
-        let s = Source::new(None)
-            .flag("policy.monitoring.scale_share", share, "test")
-            .flag("simulation.households", 3000, "test")
-            .flag("simulation.years", 4, "test")
-            .load()
-            .unwrap();
+        let s = small(&[
+            ("simulation.households", "3000"),
+            ("simulation.years", "4"),
+            ("policy.monitoring.scale_share", &share.to_string()),
+        ]);
         let mut sim = Simulation::new(Cow::Borrowed(&s), 0);
         let persons = |sim: &Simulation<'_>, keep: fn(&Household) -> bool| -> f64 {
             sim.households()
@@ -1061,12 +1060,11 @@ mod tests {
         // On income before medical spending, a household whose bills alone take it
         // under the line is not verified poor; on net income it is.
         let verified = |measure: &str| {
-            let s = Source::new(None)
-                .flag("policy.register.income", measure, "test")
-                .flag("simulation.households", 3000, "test")
-                .flag("simulation.years", 2, "test")
-                .load()
-                .unwrap();
+            let s = small(&[
+                ("simulation.households", "3000"),
+                ("simulation.years", "2"),
+                ("policy.register.income", measure),
+            ]);
             let mut sim = Simulation::new(Cow::Borrowed(&s), 0);
             let mut records = Vec::new();
             while sim.next_year().is_some() {
@@ -1104,6 +1102,8 @@ mod tests {
         assert!(lean * 2 < fast, "lean {lean} vs {fast} bytes");
     }
 
+    /// The baseline, small (2,500 households, 5 years, 1 replication), with `sets`
+    /// applied after those, so that they can change them too.
     fn small(sets: &[(&str, &str)]) -> Scenario {
         let mut src = Source::new(None)
             .flag("simulation.households", 2500, "test")
